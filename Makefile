@@ -1,0 +1,27 @@
+# Two commands do everything (see README): `make run` sets up and runs the main job, `make test` the tests.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+READY  := $(VENV)/.installed
+
+.PHONY: run test lint bench clean
+
+$(READY): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(READY)
+
+run: $(READY)
+	$(BIN)/micrograd train
+
+test: $(READY)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest -n 2
+
+bench: $(READY)
+	$(BIN)/python benchmarks/w1_vs_original.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache

@@ -1,0 +1,238 @@
+"""The scalar autograd engine: a Value is a number that remembers how it was made.
+
+Each arithmetic operator and method below records one node: the result's ``data``, its inputs in
+``_prev``, the op that made it in ``_fn`` (its name in ``_op``). ``backward()`` then walks the graph
+from the output back to the leaves, applying each op's local derivative (see ``micrograd/ops.py``,
+where every op's forward and derivative sit side by side) and summing by the chain rule.
+
+No node holds a closure that refers back to itself, so a graph is freed by reference counting as soon
+as the last name for it goes away.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any, Union
+
+from micrograd import ops
+from micrograd.autodiff import backward as _backward
+from micrograd.errors import DomainError, describe
+
+Number = Union[int, float]
+Operand = Union["Value", int, float]
+
+
+def _to_float(data: Any) -> float:
+    """The float a Value stores: int, float, bool and NumPy real scalars are accepted."""
+    if isinstance(data, numbers.Real) and not isinstance(data, Value):
+        return float(data)
+    raise TypeError(
+        f"Value needs a real number (int, float, bool or a NumPy real scalar), got {type(data).__name__}"
+        + (": use the Value itself, or its .data" if isinstance(data, Value) else "")
+    )
+
+
+class Value:
+    """A scalar and its gradient, in a graph of the operations that made it.
+
+    ``data`` is the number (a float), ``grad`` is d(root)/d(this node) after ``root.backward()``,
+    ``_prev`` the input Values (a tuple; the original used a set), ``_op`` the op's name for display
+    and ``label`` an optional name. Equality and hashing are by identity, so Values can live in sets;
+    ``<``, ``<=``, ``>``, ``>=`` compare ``data`` and return a bool.
+    """
+
+    __slots__ = ("data", "grad", "_prev", "_op", "_fn", "label", "__weakref__")
+
+    def __init__(self, data: Any, _children: tuple[Value, ...] = (), _op: str = "", label: str = ""):
+        self.data: float = data if type(data) is float else _to_float(data)
+        self.grad: float = 0.0
+        self._prev: tuple[Value, ...] = tuple(_children)
+        self._op: str = _op
+        self._fn: ops.Op | None = None  # the op whose derivative backward() applies; None for a leaf
+        self.label: str = label
+
+    def __repr__(self) -> str:
+        label = f", label={self.label!r}" if self.label else ""
+        return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
+
+    def __float__(self) -> float:
+        return self.data
+
+    # ------------------------------------------------------------- operators (each records one node)
+    def __add__(self, other: Operand) -> Value:
+        return _binary(ops.ADD, self, other)
+
+    def __radd__(self, other: Number) -> Value:  # other + self
+        return _binary(ops.ADD, other, self)
+
+    def __sub__(self, other: Operand) -> Value:
+        return _binary(ops.SUB, self, other)
+
+    def __rsub__(self, other: Number) -> Value:  # other - self
+        return _binary(ops.SUB, other, self)
+
+    def __mul__(self, other: Operand) -> Value:
+        return _binary(ops.MUL, self, other)
+
+    def __rmul__(self, other: Number) -> Value:  # other * self
+        return _binary(ops.MUL, other, self)
+
+    def __truediv__(self, other: Operand) -> Value:
+        return _binary(ops.DIV, self, other)
+
+    def __rtruediv__(self, other: Number) -> Value:  # other / self
+        return _binary(ops.DIV, other, self)
+
+    def __neg__(self) -> Value:
+        return _unary(ops.NEG, self)
+
+    def __pos__(self) -> Value:
+        return self
+
+    def __pow__(self, other: Operand) -> Value:
+        if isinstance(other, Value):
+            return _binary(ops.POW, self, other)  # both base and exponent get a gradient
+        if not _is_number(other):
+            return NotImplemented
+        return _unary(ops.PowConst(other), self)
+
+    def __rpow__(self, other: Number) -> Value:  # other ** self, a constant base
+        if not _is_number(other):
+            return NotImplemented
+        return _unary(ops.ConstPow(other), self)
+
+    # ----------------------------------------------------------------------------- functions of self
+    def exp(self) -> Value:
+        return _unary(ops.EXP, self)
+
+    def log(self) -> Value:
+        return _unary(ops.LOG, self)
+
+    def tanh(self) -> Value:
+        return _unary(ops.TANH, self)
+
+    def sigmoid(self) -> Value:
+        return _unary(ops.SIGMOID, self)
+
+    def relu(self) -> Value:
+        return _unary(ops.RELU, self)
+
+    def abs(self) -> Value:
+        return _unary(ops.ABS, self)
+
+    __abs__ = abs
+
+    def sqrt(self) -> Value:
+        return _unary(ops.SQRT, self)
+
+    def softplus(self) -> Value:
+        return _unary(ops.SOFTPLUS, self)
+
+    def sin(self) -> Value:
+        return _unary(ops.SIN, self)
+
+    def cos(self) -> Value:
+        return _unary(ops.COS, self)
+
+    # ------------------------------------------------------------------------- comparisons on data
+    def __lt__(self, other: Operand) -> bool:
+        return self.data < _data(other)
+
+    def __le__(self, other: Operand) -> bool:
+        return self.data <= _data(other)
+
+    def __gt__(self, other: Operand) -> bool:
+        return self.data > _data(other)
+
+    def __ge__(self, other: Operand) -> bool:
+        return self.data >= _data(other)
+
+    __hash__ = object.__hash__  # identity: a graph keeps its nodes in sets
+
+    # ---------------------------------------------------------------------------------- backprop
+    def backward(self) -> None:
+        """Fill in ``grad`` on every node of this Value's graph: d(self)/d(node), by the chain rule.
+
+        Leaves (Values you made, such as parameters) *accumulate* across calls, as in PyTorch: call
+        ``zero_grad()`` (or set ``p.grad = 0.0``) between steps. Nodes made by ops are reset at the start
+        of each call, so they hold this call's gradient and a second call never double-counts through them.
+        """
+        _backward(self)
+
+
+def _is_number(x: Any) -> bool:
+    return isinstance(x, numbers.Real) and not isinstance(x, Value)
+
+
+def _data(x: Operand) -> float:
+    return x.data if isinstance(x, Value) else x
+
+
+def _operand(x: Any) -> Value | None:
+    """A Value for an operand: Values as they are, numbers wrapped as constant leaves, else None."""
+    if isinstance(x, Value):
+        return x
+    if type(x) is float or type(x) is int or _is_number(x):
+        return Value(x)
+    return None
+
+
+def _fail(op: ops.Op, args: tuple[Value, ...], err: Exception) -> DomainError:
+    return DomainError(f"{op.name}: undefined or too large at {describe(args)}: {err}")
+
+
+def _unary(op: ops.Op, x: Value) -> Value:
+    """Record ``op(x)``: compute the forward on floats and make the output node."""
+    try:
+        data = op.forward(x.data)
+    except (ArithmeticError, ValueError) as err:
+        raise _fail(op, (x,), err) from err
+    out = Value(data, (x,), op.name)
+    out._fn = op
+    return out
+
+
+def _binary(op: ops.Op, a: Any, b: Any) -> Value:
+    """Record ``op(a, b)``; a number on either side becomes a constant leaf, as in the original."""
+    a, b = _operand(a), _operand(b)
+    if a is None or b is None:
+        return NotImplemented  # Python then raises TypeError naming both types
+    try:
+        data = op.forward(a.data, b.data)
+    except (ArithmeticError, ValueError) as err:
+        raise _fail(op, (a, b), err) from err
+    out = Value(data, (a, b), op.name)
+    out._fn = op
+    return out
+
+
+def apply(op: ops.Op, *args: Any) -> Value:
+    """Record any op (a custom one, say) on Values or numbers: the general form of the two above."""
+    values = []
+    for a in args:
+        v = _operand(a)
+        if v is None:
+            raise TypeError(f"op {op.name!r} takes Values or real numbers, got {type(a).__name__}")
+        values.append(v)
+    try:
+        data = op.forward(*(v.data for v in values))
+    except (ArithmeticError, ValueError) as err:
+        raise _fail(op, tuple(values), err) from err
+    if not _is_number(data):
+        raise TypeError(f"op {op.name!r}: forward() must return a real number, got {type(data).__name__}")
+    out = Value(data, tuple(values), op.name)
+    out._fn = op
+    return out
+
+
+def weighted_sum(b: Value, w: list[Value], x: Any) -> Value:
+    """``b + w[0]*x[0] + w[1]*x[1] + ...`` recorded as one node (op ``wx+b``) instead of 2n nodes.
+
+    Same numbers and gradients as writing the sum out, in far less time and memory; numbers in ``x``
+    become constant leaves. ``Neuron`` uses it unless made with ``fused=False``.
+    """
+    xs = [xi if isinstance(xi, Value) else Value(xi) for xi in x]
+    op = ops.WEIGHTED_SUM
+    out = Value(op.forward(b.data, *[wi.data for wi in w], *[xi.data for xi in xs]), (b, *w, *xs), op.name)
+    out._fn = op
+    return out

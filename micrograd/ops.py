@@ -1,0 +1,335 @@
+"""Every op once: its forward on numbers and its local derivative, side by side.
+
+An op's ``backward(g, out, *xs)`` returns one gradient per input: the chain rule's ``g * d(out)/d(x_i)``,
+where ``g`` is the gradient arriving at the op's output ``out``. Each rule is written in plain arithmetic
+(and in other ops), so the same line runs on floats, during an ordinary backward pass, and on Values, when
+``micrograd.grad(..., create_graph=True)`` differentiates a derivative again.
+
+To add your own op, subclass :class:`Op` (see the README, "Custom ops").
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+
+class Op:
+    """An operation on scalars: ``forward`` computes the value, ``backward`` its local derivative.
+
+    Subclass it and set ``name`` (shown as the node's ``_op`` and in drawings), ``forward(self, *xs)``
+    (floats in, a float out) and ``backward(self, g, out, *xs)`` (a tuple with one gradient per input).
+    Calling the op on numbers gives a float; calling it on Values gives a Value that takes part in
+    ``backward()``, ``micrograd.grad`` and ``draw_dot`` like any built-in op.
+    """
+
+    name: str = "op"
+    #: Built-in ops say how many inputs they take (1, 2, or 0 for "any"), so the backward pass can take a
+    #: fast path for them. Custom ops leave it None and go through a path that checks what backward returns.
+    arity: int | None = None
+
+    def forward(self, *xs: float) -> float:
+        raise NotImplementedError(f"op {self.name!r} has no forward()")
+
+    def backward(self, g: Any, out: Any, *xs: Any) -> tuple[Any, ...]:
+        raise NotImplementedError(f"op {self.name!r} has no backward()")
+
+    def __call__(self, *args: Any) -> Any:
+        """Apply the op: to plain numbers it is just the function, to Values it records a node."""
+        if all(type(a) in (float, int) for a in args):
+            return self.forward(*args)
+        from micrograd.engine import apply  # engine imports this module, so import on use
+
+        return apply(self, *args)
+
+    def __repr__(self) -> str:
+        return f"<op {self.name}>"
+
+
+def num(v: Any) -> float:
+    """The number inside a Value (or the number itself): rules branch on numbers, compute on either."""
+    return v.data if hasattr(v, "data") else v
+
+
+def power(x: float, n: float) -> float:
+    """x ** n for floats, refusing what would be complex (Python would quietly return a complex)."""
+    if x < 0 and math.isfinite(n) and not float(n).is_integer():
+        raise ValueError("a negative base needs an integer exponent (the result would be complex)")
+    return float(x**n)  # raises ZeroDivisionError for 0 ** negative, OverflowError on overflow
+
+
+# ---------------------------------------------------------------------------------------- arithmetic
+
+
+class Add(Op):
+    """x + y;  d/dx = 1, d/dy = 1: addition routes the gradient unchanged to both inputs."""
+
+    name, arity = "+", 2
+
+    def forward(self, x, y):
+        return x + y
+
+    def backward(self, g, out, x, y):
+        return g, g
+
+
+class Sub(Op):
+    """x - y;  d/dx = 1, d/dy = -1."""
+
+    name, arity = "-", 2
+
+    def forward(self, x, y):
+        return x - y
+
+    def backward(self, g, out, x, y):
+        return g, -g
+
+
+class Mul(Op):
+    """x * y;  d/dx = y, d/dy = x: each input gets the other's value times the gradient."""
+
+    name, arity = "*", 2
+
+    def forward(self, x, y):
+        return x * y
+
+    def backward(self, g, out, x, y):
+        return g * y, g * x
+
+
+class Div(Op):
+    """x / y;  d/dx = 1/y, d/dy = -x/y^2 = -out/y."""
+
+    name, arity = "/", 2
+
+    def forward(self, x, y):
+        return x / y
+
+    def backward(self, g, out, x, y):
+        return g / y, -g * out / y
+
+
+class Neg(Op):
+    """-x;  d/dx = -1."""
+
+    name, arity = "neg", 1
+
+    def forward(self, x):
+        return -x
+
+    def backward(self, g, out, x):
+        return (-g,)
+
+
+def d_exponent(g: Any, out: Any, base: Any, exponent: Any) -> Any:
+    """g * d/db a^b = g * a^b * log(a), with PyTorch's choices where log(a) is not real:
+    0 when a == 0 and b >= 0 (the limit), NaN when a < 0 (as PyTorch gives)."""
+    a = num(base)
+    if a > 0:
+        return g * out * LOG(base)
+    if a == 0 and num(exponent) >= 0:
+        return g * 0.0
+    return g * math.nan
+
+
+class PowConst(Op):
+    """x ** n for a constant n;  d/dx = n * x^(n-1)  (0 when n == 0, as PyTorch)."""
+
+    arity = 1
+
+    def __init__(self, n: float):
+        self.n = n
+        self.name = f"**{n}"
+
+    def forward(self, x):
+        return power(x, self.n)
+
+    def backward(self, g, out, x):
+        n = self.n
+        return (g * n * x ** (n - 1) if n != 0 else g * 0.0,)
+
+
+class ConstPow(Op):
+    """c ** x for a constant base c;  d/dx = c^x * log(c) = out * log(c)."""
+
+    arity = 1
+
+    def __init__(self, c: float):
+        self.c = c
+        self.name = f"{c}**"
+
+    def forward(self, x):
+        return power(self.c, x)
+
+    def backward(self, g, out, x):
+        return (d_exponent(g, out, self.c, x),)
+
+
+class Pow(Op):
+    """x ** y with both Values;  d/dx = y * x^(y-1) (0 when y == 0),  d/dy = x^y * log(x)."""
+
+    name, arity = "**", 2
+
+    def forward(self, x, y):
+        return power(x, y)
+
+    def backward(self, g, out, x, y):
+        dx = g * y * x ** (y - 1) if num(y) != 0 else g * 0.0
+        return dx, d_exponent(g, out, x, y)
+
+
+# --------------------------------------------------------------------------------- functions of one x
+
+
+class Exp(Op):
+    """e^x;  d/dx e^x = e^x = out."""
+
+    name, arity = "exp", 1
+
+    def forward(self, x):
+        return math.exp(x)  # OverflowError past x ~ 709.78
+
+    def backward(self, g, out, x):
+        return (g * out,)
+
+
+class Log(Op):
+    """natural log(x), x > 0;  d/dx log(x) = 1/x."""
+
+    name, arity = "log", 1
+
+    def forward(self, x):
+        if not x > 0:
+            raise ValueError("log needs x > 0")
+        return math.log(x)
+
+    def backward(self, g, out, x):
+        return (g / x,)
+
+
+class Tanh(Op):
+    """tanh(x) = (e^2x - 1)/(e^2x + 1);  d/dx tanh(x) = 1 - tanh(x)^2 = 1 - out^2."""
+
+    name, arity = "tanh", 1
+
+    def forward(self, x):
+        return math.tanh(x)  # stable for any x: no exp of a large number
+
+    def backward(self, g, out, x):
+        return (g * (1 - out * out),)
+
+
+class Sigmoid(Op):
+    """sigmoid(x) = 1/(1 + e^-x);  d/dx sigmoid(x) = out * (1 - out)."""
+
+    name, arity = "sigmoid", 1
+
+    def forward(self, x):
+        if x >= 0:
+            return 1.0 / (1.0 + math.exp(-x))
+        e = math.exp(x)  # for x < 0 write it as e^x / (1 + e^x): never exp of a large number
+        return e / (1.0 + e)
+
+    def backward(self, g, out, x):
+        return (g * out * (1 - out),)
+
+
+class ReLU(Op):
+    """relu(x) = max(0, x);  d/dx relu(x) = 1 if x > 0 else 0  (0 at x == 0, as PyTorch)."""
+
+    name, arity = "ReLU", 1
+
+    def forward(self, x):
+        return x if x > 0 else 0.0
+
+    def backward(self, g, out, x):
+        return (g * (x > 0),)
+
+
+class Abs(Op):
+    """|x|;  d/dx |x| = sign(x)  (0 at x == 0, as PyTorch)."""
+
+    name, arity = "abs", 1
+
+    def forward(self, x):
+        return abs(x)
+
+    def backward(self, g, out, x):
+        return (g * ((x > 0) - (x < 0)),)
+
+
+class Sqrt(Op):
+    """sqrt(x), x >= 0;  d/dx sqrt(x) = 1 / (2 sqrt(x)) = 1 / (2 out)  (infinite at 0: an error)."""
+
+    name, arity = "sqrt", 1
+
+    def forward(self, x):
+        if x < 0:
+            raise ValueError("sqrt needs x >= 0")
+        return math.sqrt(x)
+
+    def backward(self, g, out, x):
+        return (g / (2 * out),)
+
+
+class Softplus(Op):
+    """softplus(x) = log(1 + e^x);  d/dx softplus(x) = sigmoid(x)."""
+
+    name, arity = "softplus", 1
+
+    def forward(self, x):
+        return max(x, 0.0) + math.log1p(math.exp(-abs(x)))  # stable: exp of a non-positive number
+
+    def backward(self, g, out, x):
+        return (g * SIGMOID(x),)
+
+
+class Sin(Op):
+    """sin(x);  d/dx sin(x) = cos(x)."""
+
+    name, arity = "sin", 1
+
+    def forward(self, x):
+        return math.sin(x)
+
+    def backward(self, g, out, x):
+        return (g * COS(x),)
+
+
+class Cos(Op):
+    """cos(x);  d/dx cos(x) = -sin(x)."""
+
+    name, arity = "cos", 1
+
+    def forward(self, x):
+        return math.cos(x)
+
+    def backward(self, g, out, x):
+        return (-g * SIN(x),)
+
+
+class WeightedSum(Op):
+    """b + w1*x1 + ... + wn*xn, a neuron's pre-activation, as one node (inputs: b, w1..wn, x1..xn);
+    d/db = 1,  d/dwi = xi,  d/dxi = wi: the lecture's chain of + and * nodes, collapsed into one.
+
+    The sum runs in the same order as that chain, so the numbers are identical to the last bit.
+    """
+
+    name, arity = "wx+b", 0  # 0: any number of inputs, and the backward pass may trust the rule
+
+    def forward(self, b, *wx):
+        n = len(wx) // 2
+        acc = b
+        for w, x in zip(wx[:n], wx[n:]):
+            acc = acc + w * x
+        return acc
+
+    def backward(self, g, out, b, *wx):
+        n = len(wx) // 2
+        return (g, *[g * x for x in wx[n:]], *[g * w for w in wx[:n]])
+
+
+ADD, SUB, MUL, DIV, NEG, POW = Add(), Sub(), Mul(), Div(), Neg(), Pow()
+EXP, LOG, TANH, SIGMOID, RELU = Exp(), Log(), Tanh(), Sigmoid(), ReLU()
+ABS, SQRT, SOFTPLUS, SIN, COS = Abs(), Sqrt(), Softplus(), Sin(), Cos()
+WEIGHTED_SUM = WeightedSum()
