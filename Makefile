@@ -13,7 +13,7 @@ $(READY): pyproject.toml
 	touch $(READY)
 
 run: $(READY)
-	$(BIN)/micrograd train
+	$(BIN)/micrograd demo
 
 test: $(READY)
 	$(BIN)/ruff check .

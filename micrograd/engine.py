@@ -136,16 +136,20 @@ class Value:
 
     # ------------------------------------------------------------------------- comparisons on data
     def __lt__(self, other: Operand) -> bool:
-        return self.data < _data(other)
+        other = _data(other)
+        return self.data < other if other is not None else NotImplemented
 
     def __le__(self, other: Operand) -> bool:
-        return self.data <= _data(other)
+        other = _data(other)
+        return self.data <= other if other is not None else NotImplemented
 
     def __gt__(self, other: Operand) -> bool:
-        return self.data > _data(other)
+        other = _data(other)
+        return self.data > other if other is not None else NotImplemented
 
     def __ge__(self, other: Operand) -> bool:
-        return self.data >= _data(other)
+        other = _data(other)
+        return self.data >= other if other is not None else NotImplemented
 
     __hash__ = object.__hash__  # identity: a graph keeps its nodes in sets
 
@@ -164,8 +168,11 @@ def _is_number(x: Any) -> bool:
     return isinstance(x, numbers.Real) and not isinstance(x, Value)
 
 
-def _data(x: Operand) -> float:
-    return x.data if isinstance(x, Value) else x
+def _data(x: Any) -> float | None:
+    """The number to compare with: a Value's data, a number itself, None for anything else."""
+    if isinstance(x, Value):
+        return x.data
+    return x if _is_number(x) else None
 
 
 def _operand(x: Any) -> Value | None:
@@ -231,6 +238,8 @@ def weighted_sum(b: Value, w: list[Value], x: Any) -> Value:
     Same numbers and gradients as writing the sum out, in far less time and memory; numbers in ``x``
     become constant leaves. ``Neuron`` uses it unless made with ``fused=False``.
     """
+    if len(w) != len(x):
+        raise ValueError(f"weighted_sum: {len(w)} weights but {len(x)} inputs")
     xs = [xi if isinstance(xi, Value) else Value(xi) for xi in x]
     op = ops.WEIGHTED_SUM
     out = Value(op.forward(b.data, *[wi.data for wi in w], *[xi.data for xi in xs]), (b, *w, *xs), op.name)

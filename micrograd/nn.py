@@ -14,6 +14,20 @@ from micrograd.engine import Value, weighted_sum
 
 Input = Union[Value, float, int]
 
+#: The activations a neuron can apply to its weighted sum, by name.
+ACTIVATIONS = {
+    "relu": Value.relu,
+    "tanh": Value.tanh,
+    "sigmoid": Value.sigmoid,
+    "linear": None,
+}
+
+
+def _check_activation(name: str) -> str:
+    if name not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {name!r}: choose one of {', '.join(map(repr, ACTIVATIONS))}")
+    return name
+
 
 class Module:
     """Something with parameters: ``parameters()`` lists them, ``zero_grad()`` clears their gradients."""
@@ -27,16 +41,20 @@ class Module:
 
 
 class Neuron(Module):
-    """One neuron: act(w · x + b). ``nonlin=False`` makes it linear (the original's flag).
+    """One neuron: act(w · x + b).
+
+    ``activation`` is 'relu', 'tanh', 'sigmoid' or 'linear'; left out, it follows the original's flag:
+    'relu' when ``nonlin`` is true, else 'linear'.
 
     The weighted sum is one ``wx+b`` node (``fused=True``, fast) or, with ``fused=False``, the lecture's
     chain of ``*`` and ``+`` nodes (slower, but every product shows in ``draw_dot``). Same numbers either way.
     """
 
-    def __init__(self, nin: int, nonlin: bool = True, fused: bool = True):
+    def __init__(self, nin: int, nonlin: bool = True, activation: str | None = None, fused: bool = True):
         self.w = [Value(random.uniform(-1, 1)) for _ in range(nin)]
         self.b = Value(0)
-        self.nonlin = nonlin
+        self.activation = _check_activation(activation or ("relu" if nonlin else "linear"))
+        self.nonlin = self.activation != "linear"
         self.fused = fused
 
     def __call__(self, x: Sequence[Input]) -> Value:
@@ -48,13 +66,15 @@ class Neuron(Module):
             act = self.b
             for wi, xi in zip(self.w, x):  # b + w1*x1 + w2*x2 + ..., in the original's order
                 act = act + wi * xi
-        return act.relu() if self.nonlin else act
+        f = ACTIVATIONS[self.activation]
+        return f(act) if f is not None else act
 
     def parameters(self) -> list[Value]:
         return self.w + [self.b]
 
     def __repr__(self) -> str:
-        return f"{'ReLU' if self.nonlin else 'Linear'}Neuron({len(self.w)})"
+        names = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid", "linear": "Linear"}
+        return f"{names[self.activation]}Neuron({len(self.w)})"
 
 
 class Layer(Module):
@@ -79,12 +99,26 @@ class Layer(Module):
 
 
 class MLP(Module):
-    """A multi-layer perceptron: ReLU hidden layers and a linear output layer, as in the original."""
+    """A multi-layer perceptron. By default ReLU hidden layers and a linear output, as in the original;
+    the lecture's network is ``MLP(3, [4, 4, 1], activation='tanh', output_activation='tanh')``.
+    """
 
-    def __init__(self, nin: int, nouts: Sequence[int], **kwargs: Any):
+    def __init__(
+        self,
+        nin: int,
+        nouts: Sequence[int],
+        activation: str = "relu",
+        output_activation: str = "linear",
+        fused: bool = True,
+    ):
+        if not nouts:
+            raise ValueError("MLP needs at least one layer size in nouts")
         sizes = [nin, *nouts]
         last = len(nouts) - 1
-        self.layers = [Layer(sizes[i], sizes[i + 1], nonlin=i != last, **kwargs) for i in range(len(nouts))]
+        self.layers = [
+            Layer(sizes[i], sizes[i + 1], activation=output_activation if i == last else activation, fused=fused)
+            for i in range(len(nouts))
+        ]
 
     def __call__(self, x: Sequence[Input]) -> Value | list[Value]:
         for layer in self.layers:  # lists between layers, so a 1-neuron hidden layer works
