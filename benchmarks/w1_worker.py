@@ -14,7 +14,8 @@ from micrograd.nn import MLP
 
 
 def main() -> None:
-    data = json.load(open(sys.argv[1]))
+    with open(sys.argv[1]) as f:
+        data = json.load(f)
     steps = int(sys.argv[2])
     kwargs = {"fused": False} if "--unfused" in sys.argv else {}
     X, y = data["X"], data["y"]

@@ -12,14 +12,11 @@ as the last name for it goes away.
 from __future__ import annotations
 
 import numbers
-from typing import Any, Union
+from typing import Any
 
 from micrograd import ops
 from micrograd.autodiff import backward as _backward
 from micrograd.errors import DomainError, describe
-
-Number = Union[int, float]
-Operand = Union["Value", int, float]
 
 
 def _to_float(data: Any) -> float:
@@ -41,7 +38,7 @@ class Value:
     ``<``, ``<=``, ``>``, ``>=`` compare ``data`` and return a bool.
     """
 
-    __slots__ = ("data", "grad", "_prev", "_op", "_fn", "label", "__weakref__")
+    __slots__ = ("__weakref__", "_fn", "_op", "_prev", "data", "grad", "label")
 
     def __init__(self, data: Any, _children: tuple[Value, ...] = (), _op: str = "", label: str = ""):
         self.data: float = data if type(data) is float else _to_float(data)
@@ -59,28 +56,28 @@ class Value:
         return self.data
 
     # ------------------------------------------------------------- operators (each records one node)
-    def __add__(self, other: Operand) -> Value:
+    def __add__(self, other: Value | float) -> Value:
         return _binary(ops.ADD, self, other)
 
-    def __radd__(self, other: Number) -> Value:  # other + self
+    def __radd__(self, other: float) -> Value:  # other + self
         return _binary(ops.ADD, other, self)
 
-    def __sub__(self, other: Operand) -> Value:
+    def __sub__(self, other: Value | float) -> Value:
         return _binary(ops.SUB, self, other)
 
-    def __rsub__(self, other: Number) -> Value:  # other - self
+    def __rsub__(self, other: float) -> Value:  # other - self
         return _binary(ops.SUB, other, self)
 
-    def __mul__(self, other: Operand) -> Value:
+    def __mul__(self, other: Value | float) -> Value:
         return _binary(ops.MUL, self, other)
 
-    def __rmul__(self, other: Number) -> Value:  # other * self
+    def __rmul__(self, other: float) -> Value:  # other * self
         return _binary(ops.MUL, other, self)
 
-    def __truediv__(self, other: Operand) -> Value:
+    def __truediv__(self, other: Value | float) -> Value:
         return _binary(ops.DIV, self, other)
 
-    def __rtruediv__(self, other: Number) -> Value:  # other / self
+    def __rtruediv__(self, other: float) -> Value:  # other / self
         return _binary(ops.DIV, other, self)
 
     def __neg__(self) -> Value:
@@ -89,14 +86,14 @@ class Value:
     def __pos__(self) -> Value:
         return self
 
-    def __pow__(self, other: Operand) -> Value:
+    def __pow__(self, other: Value | float) -> Value:
         if isinstance(other, Value):
             return _binary(ops.POW, self, other)  # both base and exponent get a gradient
         if not _is_number(other):
             return NotImplemented
         return _unary(ops.PowConst(other), self)
 
-    def __rpow__(self, other: Number) -> Value:  # other ** self, a constant base
+    def __rpow__(self, other: float) -> Value:  # other ** self, a constant base
         if not _is_number(other):
             return NotImplemented
         return _unary(ops.ConstPow(other), self)
@@ -135,19 +132,19 @@ class Value:
         return _unary(ops.COS, self)
 
     # ------------------------------------------------------------------------- comparisons on data
-    def __lt__(self, other: Operand) -> bool:
+    def __lt__(self, other: Value | float) -> bool:
         other = _data(other)
         return self.data < other if other is not None else NotImplemented
 
-    def __le__(self, other: Operand) -> bool:
+    def __le__(self, other: Value | float) -> bool:
         other = _data(other)
         return self.data <= other if other is not None else NotImplemented
 
-    def __gt__(self, other: Operand) -> bool:
+    def __gt__(self, other: Value | float) -> bool:
         other = _data(other)
         return self.data > other if other is not None else NotImplemented
 
-    def __ge__(self, other: Operand) -> bool:
+    def __ge__(self, other: Value | float) -> bool:
         other = _data(other)
         return self.data >= other if other is not None else NotImplemented
 

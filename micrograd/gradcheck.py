@@ -60,7 +60,8 @@ class GradCheckReport:
     def __str__(self) -> str:
         lines = [f"{'input':<10} {'backprop':>16} {'numerical':>16} {'|difference|':>13}  ok"]
         for r in self.rows:
-            lines.append(f"{r.name:<10} {r.backprop:>16.9g} {r.numerical:>16.9g} {r.error:>13.3g}  {'yes' if r.ok else 'NO'}")
+            verdict = "yes" if r.ok else "NO"
+            lines.append(f"{r.name:<10} {r.backprop:>16.9g} {r.numerical:>16.9g} {r.error:>13.3g}  {verdict}")
         lines.append("all gradients agree" if self.ok else "MISMATCH: backprop and the numerical slope disagree")
         return "\n".join(lines)
 

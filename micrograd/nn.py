@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from typing import Any, Union
+from typing import Any
 
 from micrograd.engine import Value, weighted_sum
 
-Input = Union[Value, float, int]
+Input = Value | float | int
 
 #: The activations a neuron can apply to its weighted sum, by name.
 ACTIVATIONS = {
@@ -70,7 +70,7 @@ class Neuron(Module):
         return f(act) if f is not None else act
 
     def parameters(self) -> list[Value]:
-        return self.w + [self.b]
+        return [*self.w, self.b]
 
     def __repr__(self) -> str:
         names = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid", "linear": "Linear"}

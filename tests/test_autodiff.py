@@ -128,7 +128,11 @@ def test_grad_rejects_non_values() -> None:
         (lambda x: (x**3).tanh(), lambda x: torch.tanh(x**3), 0.4),
         (lambda x: x.exp() * x.sin(), lambda x: torch.exp(x) * torch.sin(x), 0.7),
         (lambda x: (x * x + 1).log() / x.sigmoid(), lambda x: torch.log(x * x + 1) / torch.sigmoid(x), -1.3),
-        (lambda x: (2**x).sqrt() - x.softplus() ** 2, lambda x: (2**x).sqrt() - torch.nn.functional.softplus(x) ** 2, 0.9),
+        (
+            lambda x: (2**x).sqrt() - x.softplus() ** 2,
+            lambda x: (2**x).sqrt() - torch.nn.functional.softplus(x) ** 2,
+            0.9,
+        ),
         (lambda x: x.relu() * x.abs() * x.cos(), lambda x: torch.relu(x) * torch.abs(x) * torch.cos(x), 1.1),
     ],
 )

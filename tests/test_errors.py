@@ -30,7 +30,7 @@ def test_arithmetic_with_a_non_number_raises_type_error_naming_both_types(bad) -
     with pytest.raises(TypeError, match="Value"):
         bad * Value(1.0)
     with pytest.raises(TypeError, match="Value"):
-        Value(1.0) < bad
+        _ = Value(1.0) < bad
 
 
 @pytest.mark.parametrize(
@@ -74,7 +74,7 @@ def test_negative_base_with_fractional_exponent_raises_instead_of_going_complex(
 
 @pytest.mark.parametrize("make", [lambda: Value(1000.0).exp(), lambda: Value(10.0) ** 400, lambda: 10.0 ** Value(400)])
 def test_overflow_in_exp_and_pow_raises_domain_error(make) -> None:
-    with pytest.raises(DomainError, match="too large|overflow|Result too large"):
+    with pytest.raises(DomainError, match=r"too large|overflow"):
         make()
 
 
@@ -85,7 +85,7 @@ def test_domain_error_is_a_value_error_and_an_arithmetic_error() -> None:
         Value(1.0) / 0
 
 
-@pytest.mark.parametrize("make", [lambda x: x.sqrt(), lambda x: x**0.5, lambda x: x**Value(0.5)])
+@pytest.mark.parametrize("make", [lambda x: x.sqrt(), lambda x: x**0.5, lambda x: x ** Value(0.5)])
 def test_infinite_derivative_in_backward_raises_domain_error_naming_the_op(make) -> None:
     x = Value(0.0, label="x")
     y = make(x)
@@ -141,10 +141,10 @@ def test_custom_op_with_a_bad_forward_or_backward_gets_a_clear_type_error() -> N
         def backward(self, g, out, x):
             return g  # not a tuple
 
-    with pytest.raises(TypeError, match="bad-forward.*str"):
+    with pytest.raises(TypeError, match=r"bad-forward.*str"):
         BadForward()(Value(1.0))
     y = BadBackward()(Value(1.0))
-    with pytest.raises(TypeError, match="bad-backward.*one gradient per input"):
+    with pytest.raises(TypeError, match=r"bad-backward.*one gradient per input"):
         y.backward()
 
 

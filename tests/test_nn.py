@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from micrograd import Value
-from micrograd.nn import MLP, Layer, Module, Neuron
+from micrograd.nn import MLP, Layer, Module
 from tests.oracle import close
 
 
@@ -16,7 +16,8 @@ def test_initialisation_follows_the_original_order_of_random_draws() -> None:
     random.seed(1337)
     model = MLP(2, [3, 1])
     random.seed(1337)
-    expected = [[random.uniform(-1, 1) for _ in range(2)] for _ in range(3)] + [[random.uniform(-1, 1) for _ in range(3)]]
+    expected = [[random.uniform(-1, 1) for _ in range(2)] for _ in range(3)]
+    expected.append([random.uniform(-1, 1) for _ in range(3)])
     got = [[w.data for w in n.w] for layer in model.layers for n in layer.neurons]
     assert got == expected
     assert all(n.b.data == 0.0 for layer in model.layers for n in layer.neurons)
