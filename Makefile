@@ -13,7 +13,7 @@ $(READY): pyproject.toml
 	touch $(READY)
 
 run: $(READY)
-	$(BIN)/micrograd demo
+	$(BIN)/micrograd train
 
 test: $(READY)
 	$(BIN)/ruff check .

@@ -6,8 +6,13 @@ Python's ``random`` (uniform in [-1, 1], bias 0), so ``random.seed(1337)`` gives
 
 from __future__ import annotations
 
+import json
+import math
+import os
 import random
+import tempfile
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from micrograd.engine import Value, weighted_sum
@@ -38,6 +43,9 @@ class Module:
 
     def parameters(self) -> list[Value]:
         return []
+
+    def num_parameters(self) -> int:
+        return len(self.parameters())
 
 
 class Neuron(Module):
@@ -95,7 +103,8 @@ class Layer(Module):
         return [p for n in self.neurons for p in n.parameters()]
 
     def __repr__(self) -> str:
-        return f"Layer of [{', '.join(str(n) for n in self.neurons)}]"
+        n = self.neurons[0]
+        return f"Layer({len(n.w)} -> {len(self.neurons)}, {n.activation})"
 
 
 class MLP(Module):
@@ -111,8 +120,10 @@ class MLP(Module):
         output_activation: str = "linear",
         fused: bool = True,
     ):
-        if not nouts:
-            raise ValueError("MLP needs at least one layer size in nouts")
+        if not nouts or any(not isinstance(n, int) or n < 1 for n in [nin, *nouts]):
+            raise ValueError(f"MLP sizes must be positive integers, got nin={nin!r}, nouts={list(nouts)!r}")
+        self.nin, self.nouts = nin, list(nouts)
+        self.activation, self.output_activation = activation, output_activation
         sizes = [nin, *nouts]
         last = len(nouts) - 1
         self.layers = [
@@ -129,4 +140,91 @@ class MLP(Module):
         return [p for layer in self.layers for p in layer.parameters()]
 
     def __repr__(self) -> str:
-        return f"MLP of [{', '.join(str(layer) for layer in self.layers)}]"
+        sizes = " -> ".join(str(n) for n in [self.nin, *self.nouts])
+        return (
+            f"MLP({sizes}; {self.activation} hidden, {self.output_activation} output; "
+            f"{self.num_parameters()} parameters)"
+        )
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Write the architecture and every weight to a JSON file, atomically: a crash mid-write leaves
+        any previous file at ``path`` whole. Load it back with ``micrograd.nn.load``."""
+        state = {
+            "format": FORMAT,
+            "version": 1,
+            "architecture": {
+                "nin": self.nin,
+                "nouts": self.nouts,
+                "activation": self.activation,
+                "output_activation": self.output_activation,
+            },
+            "layers": [[{"w": [w.data for w in n.w], "b": n.b.data} for n in layer.neurons] for layer in self.layers],
+        }
+        bad = [i for i, p in enumerate(self.parameters()) if not math.isfinite(p.data)]
+        if bad:
+            raise ValueError(f"cannot save {path}: parameter {bad[0]} is {self.parameters()[bad[0]].data}")
+        write_atomically(Path(path), json.dumps(state, indent=1))
+
+
+FORMAT = "micrograd.mlp"
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to a temporary file beside ``path``, flush it to disk, then rename it over ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    umask = os.umask(0)
+    os.umask(umask)
+    try:
+        os.chmod(tmp, 0o666 & ~umask)  # the permissions an ordinary open() would give
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _require(ok: bool, path: Any, what: str) -> None:
+    if not ok:
+        raise ValueError(f"{path} is not a valid micrograd model file: {what}")
+
+
+def _number(x: Any) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def load(path: str | os.PathLike) -> MLP:
+    """Read a model written by ``MLP.save``. Only JSON is parsed (nothing is executed); the structure,
+    every size and every number are checked, and anything wrong is named in a ValueError."""
+    try:
+        state = json.loads(Path(path).read_text(encoding="utf-8"))
+    except json.JSONDecodeError as err:
+        raise ValueError(f"{path} is not a valid micrograd model file: not JSON ({err})") from None
+    _require(isinstance(state, dict) and state.get("format") == FORMAT, path, f"'format' is not {FORMAT!r}")
+    _require(state.get("version") == 1, path, f"unsupported version {state.get('version')!r}")
+    arch = state.get("architecture")
+    _require(isinstance(arch, dict), path, "no 'architecture'")
+    nin, nouts = arch.get("nin"), arch.get("nouts")
+    _require(isinstance(nin, int) and nin > 0, path, f"bad nin {nin!r}")
+    _require(isinstance(nouts, list) and all(isinstance(n, int) and n > 0 for n in nouts) and nouts, path, "bad nouts")
+    for key in ("activation", "output_activation"):
+        _require(arch.get(key) in ACTIVATIONS, path, f"bad {key} {arch.get(key)!r}")
+    model = MLP(nin, nouts, activation=arch["activation"], output_activation=arch["output_activation"])
+    layers = state.get("layers")
+    _require(isinstance(layers, list) and len(layers) == len(model.layers), path, "wrong number of layers")
+    for i, (saved, layer) in enumerate(zip(layers, model.layers)):
+        _require(isinstance(saved, list) and len(saved) == len(layer.neurons), path, f"layer {i}: wrong neuron count")
+        for j, (s, neuron) in enumerate(zip(saved, layer.neurons)):
+            where = f"layer {i} neuron {j}"
+            _require(isinstance(s, dict) and isinstance(s.get("w"), list), path, f"{where}: no weight list")
+            _require(len(s["w"]) == len(neuron.w), path, f"{where}: {len(s['w'])} weights, expected {len(neuron.w)}")
+            _require(
+                all(map(_number, s["w"])) and _number(s.get("b")), path, f"{where}: weights must be finite numbers"
+            )
+            for w, value in zip(neuron.w, s["w"]):
+                w.data = float(value)
+            neuron.b.data = float(s["b"])
+    return model

@@ -329,7 +329,21 @@ class WeightedSum(Op):
         return (g, *[g * x for x in wx[n:]], *[g * w for w in wx[:n]])
 
 
+class LogSumExp(Op):
+    """log(e^x1 + ... + e^xn), computed as m + log(sum e^(xi - m)) with m = max xi, so no exp overflows;
+    d/dxi = e^xi / sum e^xj = e^(xi - out): the softmax."""
+
+    name, arity = "logsumexp", 0
+
+    def forward(self, *xs):
+        m = max(xs)
+        return m + math.log(math.fsum(math.exp(x - m) for x in xs))
+
+    def backward(self, g, out, *xs):
+        return tuple(g * EXP(x - out) for x in xs)
+
+
 ADD, SUB, MUL, DIV, NEG, POW = Add(), Sub(), Mul(), Div(), Neg(), Pow()
 EXP, LOG, TANH, SIGMOID, RELU = Exp(), Log(), Tanh(), Sigmoid(), ReLU()
 ABS, SQRT, SOFTPLUS, SIN, COS = Abs(), Sqrt(), Softplus(), Sin(), Cos()
-WEIGHTED_SUM = WeightedSum()
+WEIGHTED_SUM, LOGSUMEXP = WeightedSum(), LogSumExp()

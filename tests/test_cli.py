@@ -1,13 +1,62 @@
-"""The `micrograd` command, end to end in a subprocess."""
+"""The `micrograd` command, end to end in a subprocess and a temporary folder."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+from pathlib import Path
+
+PNG = b"\x89PNG\r\n\x1a\n"
 
 
-def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "micrograd.cli", *args], capture_output=True, text=True, timeout=300)
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    cmd = [sys.executable, "-m", "micrograd.cli", *args]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=cwd)
+
+
+def test_train_with_no_options_is_the_original_demo(tmp_path: Path) -> None:
+    result = run("train", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    (out,) = (tmp_path / "runs").iterdir()
+    files = {p.name for p in out.iterdir()}
+    assert files == {"metrics.json", "model.json", "loss.png", "decision_boundary.png"}
+    for png in ("loss.png", "decision_boundary.png"):
+        assert (out / png).read_bytes()[:8] == PNG and (out / png).stat().st_size > 5000
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["loss"][:2] == [0.8958441028683222, 1.7235905336972022]
+    assert len(metrics["loss"]) == len(metrics["accuracy"]) == 100
+    assert metrics["train_accuracy"] == 1.0 and metrics["test_accuracy"] is None
+    assert metrics["config"]["l2"] == 1e-4 and metrics["wall_time_seconds"] > 0
+    assert "train accuracy 100.0%" in result.stdout
+    assert "loss" in result.stderr and "100/100" in result.stderr  # the progress bar
+
+
+def test_train_options_and_out_folder(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    result = run(
+        "train", "--dataset", "blobs", "--hidden", "8", "--steps", "40", "--batch-size", "16",
+        "--test-fraction", "0.25", "--activation", "tanh", "--out", str(out), "--quiet",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["config"]["loss"] == "ce" and metrics["test_accuracy"] is not None
+    model = json.loads((out / "model.json").read_text())
+    assert model["architecture"]["nouts"] == [8, 3]
+
+
+def test_bad_option_values_exit_2_with_a_message(tmp_path: Path) -> None:
+    for args, message in [
+        (["--steps", "0"], "positive integer"),
+        (["--hidden", "16,x"], "layer sizes"),
+        (["--test-fraction", "1.5"], "[0, 1)"),
+        (["--lr", "nan"], ">= 0"),
+        (["--dataset", "mnist"], "invalid choice"),
+        (["--dataset", "blobs", "--loss", "hinge"], "use --loss ce"),
+    ]:
+        result = run("train", *args, "--out", str(tmp_path / "x"))
+        assert result.returncode == 2, (args, result.stderr)
+        assert message in result.stderr, (args, result.stderr)
 
 
 def test_demo_prints_the_readme_numbers_and_a_falling_loss() -> None:
@@ -18,7 +67,6 @@ def test_demo_prints_the_readme_numbers_and_a_falling_loss() -> None:
     assert len(losses) == 20 and losses[-1] < 0.1 * losses[0]
 
 
-def test_help_and_bad_usage() -> None:
+def test_help() -> None:
     assert run("--help").returncode == 0
-    bad = run("demo", "--steps", "many")
-    assert bad.returncode == 2 and "invalid int value" in bad.stderr
+    assert "original micrograd demo" in " ".join(run("train", "--help").stdout.split())

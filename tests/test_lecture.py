@@ -77,3 +77,16 @@ def test_lecture_mlp_has_41_parameters_and_learns() -> None:
     assert len(MLP(3, [4, 4, 1]).parameters()) == 41
     losses = lecture_mlp(steps=20)
     assert losses[-1] < 0.1 * losses[0] and losses[-1] < 0.1
+
+
+def test_lecture_example_script_runs_and_learns() -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "examples" / "lecture_mlp.py"
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "41 parameters" in out.stdout
+    losses = [float(line.split()[1]) for line in out.stdout.splitlines() if line[:1].isdigit()]
+    assert len(losses) == 20 and losses[-1] < 0.1 * losses[0]

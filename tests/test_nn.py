@@ -35,7 +35,8 @@ def test_original_reprs_and_default_activations() -> None:
     model = MLP(2, [16, 16, 1])
     assert repr(model.layers[0].neurons[0]) == "ReLUNeuron(2)"
     assert repr(model.layers[-1].neurons[0]) == "LinearNeuron(16)"
-    assert repr(model).startswith("MLP of [Layer of [ReLUNeuron(2)")
+    assert repr(model.layers[0]) == "Layer(2 -> 16, relu)"
+    assert repr(model) == "MLP(2 -> 16 -> 16 -> 1; relu hidden, linear output; 337 parameters)"
     assert isinstance(Module().parameters(), list) and Module().parameters() == []
 
 

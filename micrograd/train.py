@@ -1,0 +1,178 @@
+"""A whole training run: data, model, loss, optimizer, loop, and the files it leaves behind."""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from micrograd import losses
+from micrograd.data import Dataset, labels_for, load, minibatches
+from micrograd.engine import Value
+from micrograd.nn import MLP, write_atomically
+from micrograd.optim import SGD, Adam, Optimizer, constant, linear_decay
+
+LOSSES = ("hinge", "mse", "bce", "ce")
+BINARY_LOSSES = ("hinge", "mse", "bce")
+
+
+@dataclass
+class Config:
+    """Every choice of a run. The defaults are the original micrograd demo's."""
+
+    dataset: str = "moons"
+    samples: int = 100
+    noise: float = 0.1
+    classes: int = 3
+    hidden: list[int] = field(default_factory=lambda: [16, 16])
+    activation: str = "relu"
+    loss: str = "hinge"
+    optimizer: str = "sgd"
+    lr: float = 1.0
+    schedule: str = "linear"  # 'linear': from lr down to lr_end over the run; 'constant'
+    lr_end: float = 0.1
+    momentum: float = 0.0
+    steps: int = 100
+    batch_size: int | None = None  # None: the whole training set every step
+    l2: float = 1e-4
+    seed: int = 1337
+    test_fraction: float = 0.0
+
+
+#: What changes when only --dataset is given: settings that suit that data set.
+DATASET_DEFAULTS: dict[str, dict[str, Any]] = {
+    "blobs": {"loss": "ce", "optimizer": "adam", "lr": 0.01, "schedule": "constant", "steps": 100, "l2": 0.0},
+    "classification": {"loss": "ce", "optimizer": "adam", "lr": 0.01, "schedule": "constant", "l2": 0.0},
+    "digits": {
+        "hidden": [32],
+        "loss": "ce",
+        "optimizer": "adam",
+        "lr": 0.01,
+        "schedule": "constant",
+        "steps": 800,
+        "batch_size": 32,
+        "l2": 0.0,
+        "test_fraction": 0.2,
+    },
+}
+
+
+@dataclass
+class Result:
+    config: Config
+    model: MLP
+    data: Dataset
+    loss: list[float]
+    accuracy: list[float]
+    train_accuracy: float
+    test_accuracy: float | None
+    seconds: float
+
+
+def build_model(config: Config, data: Dataset) -> MLP:
+    if config.loss in BINARY_LOSSES and data.n_classes != 2:
+        raise ValueError(f"loss {config.loss!r} is for 2 classes; {data.name} has {data.n_classes}: use --loss ce")
+    nout = data.n_classes if config.loss == "ce" else 1
+    random.seed(config.seed)
+    return MLP(data.n_features, [*config.hidden, nout], activation=config.activation)
+
+
+def predict_class(model: MLP, loss: str, x: list[float]) -> int:
+    out = model(x)
+    if loss == "ce":
+        scores = [v.data for v in out]  # type: ignore[union-attr]
+        return scores.index(max(scores))
+    return int(out.data > 0)  # type: ignore[union-attr]
+
+
+def accuracy(model: MLP, loss: str, X: list[list[float]], y: list[int]) -> float | None:
+    if not X:
+        return None
+    return sum(predict_class(model, loss, x) == k for x, k in zip(X, y)) / len(X)
+
+
+def batch_loss(model: MLP, config: Config, X: list[list[float]], y: list[int]) -> tuple[Value, float]:
+    """The loss on one batch (data term plus L2) and the batch accuracy."""
+    inputs = [list(map(Value, row)) for row in X]
+    scores = list(map(model, inputs))
+    targets = labels_for(config.loss, y)
+    if config.loss == "ce":
+        data_loss = losses.softmax_cross_entropy(scores, targets)
+        hits = [max(range(len(s)), key=lambda i, s=s: s[i].data) == k for s, k in zip(scores, y)]
+    else:
+        fn = {"hinge": losses.hinge, "mse": losses.mse, "bce": losses.bce_with_logits}[config.loss]
+        data_loss = fn(scores, targets)
+        hits = [(s.data > 0) == (k == 1) for s, k in zip(scores, y)]
+    total = data_loss + losses.l2(model.parameters(), config.l2) if config.l2 else data_loss
+    return total, sum(hits) / len(hits)
+
+
+def make_optimizer(config: Config, model: MLP) -> Optimizer:
+    lr = linear_decay(config.lr, config.lr_end, config.steps) if config.schedule == "linear" else constant(config.lr)
+    if config.optimizer == "adam":
+        return Adam(model.parameters(), lr=lr)
+    return SGD(model.parameters(), lr=lr, momentum=config.momentum)
+
+
+def train(config: Config, progress: Any = None) -> Result:
+    """Run ``config``; ``progress(step, loss, accuracy)`` is called after every step if given."""
+    start = time.perf_counter()
+    data = load(config.dataset, config.samples, config.noise, config.seed, config.test_fraction, config.classes)
+    model = build_model(config, data)
+    opt = make_optimizer(config, model)
+    batches = minibatches(len(data.X_train), config.batch_size, config.seed)
+    loss_log, acc_log = [], []
+    for step in range(config.steps):
+        idx = next(batches)
+        total, acc = batch_loss(model, config, [data.X_train[i] for i in idx], [data.y_train[i] for i in idx])
+        opt.zero_grad()
+        total.backward()
+        opt.step()
+        loss_log.append(total.data)
+        acc_log.append(acc)
+        if progress:
+            progress(step, total.data, acc)
+    return Result(
+        config=config,
+        model=model,
+        data=data,
+        loss=loss_log,
+        accuracy=acc_log,
+        train_accuracy=accuracy(model, config.loss, data.X_train, data.y_train) or 0.0,
+        test_accuracy=accuracy(model, config.loss, data.X_test, data.y_test),
+        seconds=time.perf_counter() - start,
+    )
+
+
+def write_outputs(result: Result, out: Path) -> list[Path]:
+    """Write metrics.json, model.json, loss.png and (for 2-D data) decision_boundary.png into ``out``."""
+    from micrograd import plots
+
+    out.mkdir(parents=True, exist_ok=True)
+    metrics = {
+        "loss": result.loss,
+        "accuracy": result.accuracy,
+        "train_accuracy": result.train_accuracy,
+        "test_accuracy": result.test_accuracy,
+        "wall_time_seconds": result.seconds,
+        "parameters": result.model.num_parameters(),
+        "config": asdict(result.config),
+    }
+    written = [out / "metrics.json", out / "model.json", out / "loss.png"]
+    write_atomically(written[0], json.dumps(metrics, indent=1))
+    result.model.save(written[1])
+    plots.loss_curve(result.loss, result.accuracy, written[2])
+    if result.data.n_features == 2:
+        path = out / "decision_boundary.png"
+        plots.decision_boundary(
+            lambda x: predict_class(result.model, result.config.loss, x),
+            result.data.X_train,
+            result.data.y_train,
+            path,
+            title=f"{result.data.name}: train accuracy {result.train_accuracy:.0%}",
+        )
+        written.append(path)
+    return written

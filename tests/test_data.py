@@ -1,0 +1,57 @@
+"""Datasets: seeded, split, scaled, labelled per loss; minibatches seeded."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.datasets import make_moons
+
+from micrograd import data
+
+
+def test_moons_default_is_the_original_demo_data() -> None:
+    np.random.seed(1337)
+    X, y = make_moons(n_samples=100, noise=0.1)
+    d = data.load()
+    assert d.X_train == X.tolist() and d.y_train == y.tolist() and d.X_test == []
+
+
+@pytest.mark.parametrize("name", data.DATASETS)
+def test_every_dataset_loads_seeded_and_split(name: str) -> None:
+    a = data.load(name, samples=60, test_fraction=0.25, seed=3)
+    b = data.load(name, samples=60, test_fraction=0.25, seed=3)
+    assert a == b
+    total = 1797 if name == "digits" else 60
+    assert len(a.X_train) + len(a.X_test) == total and len(a.X_test) == pytest.approx(total * 0.25, abs=1)
+    assert a.n_classes == (10 if name == "digits" else 3 if name in ("blobs", "classification") else 2)
+    assert set(a.y_test) <= set(range(a.n_classes))
+
+
+def test_digits_are_scaled_to_unit_range_and_blobs_standardised() -> None:
+    d = data.load("digits")
+    flat = [v for row in d.X_train for v in row]
+    assert len(d.X_train) == 1797 and d.n_features == 64 and min(flat) == 0.0 and max(flat) == 1.0
+    b = np.array(data.load("blobs", samples=200).X_train)
+    assert np.allclose(b.mean(axis=0), 0, atol=1e-9) and np.allclose(b.std(axis=0), 1, atol=1e-6)
+
+
+def test_labels_per_loss() -> None:
+    y = [0, 1, 1]
+    assert data.labels_for("hinge", y) == [-1, 1, 1]
+    assert data.labels_for("bce", y) == [0.0, 1.0, 1.0]
+    assert data.labels_for("ce", [2, 0]) == [2, 0]
+
+
+def test_minibatches_are_seeded_and_cover_each_epoch() -> None:
+    a, b = data.minibatches(10, 3, seed=1), data.minibatches(10, 3, seed=1)
+    first = [next(a) for _ in range(3)]
+    assert first == [next(b) for _ in range(3)]
+    assert len({i for batch in first for i in batch}) == 9
+    assert next(data.minibatches(5, None, seed=0)) == [0, 1, 2, 3, 4]
+
+
+def test_bad_dataset_and_fraction_are_named() -> None:
+    with pytest.raises(ValueError, match="'mnist'"):
+        data.load("mnist")
+    with pytest.raises(ValueError, match="test_fraction"):
+        data.load(test_fraction=1.0)

@@ -1,0 +1,65 @@
+"""SGD (momentum, weight decay, schedules) and Adam against torch.optim on the same parameters."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from micrograd import Value
+from micrograd.optim import SGD, Adam, linear_decay
+from tests.oracle import close
+
+START = [0.5, -1.5, 2.0]
+
+
+def _loss(ps):
+    a, b, c = ps
+    return (a * b - c) ** 2 + (a + c).tanh() * 3
+
+
+def _run(ours_cls, torch_cls, steps=6, **kw):
+    ps = [Value(x) for x in START]
+    opt = ours_cls(ps, **kw)
+    t = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in START]
+    t_opt = torch_cls(t, **kw)
+    for _ in range(steps):
+        opt.zero_grad()
+        _loss(ps).backward()
+        opt.step()
+        t_opt.zero_grad()
+        _loss(t).backward()
+        t_opt.step()
+    for p, q in zip(ps, t):
+        assert close(p.data, q.item(), rel=1e-12, abs_=1e-14)
+
+
+@pytest.mark.parametrize(
+    "kw", [{"lr": 0.1}, {"lr": 0.05, "momentum": 0.9}, {"lr": 0.05, "momentum": 0.5, "weight_decay": 0.1}]
+)
+def test_sgd_matches_torch(kw) -> None:
+    _run(SGD, torch.optim.SGD, **kw)
+
+
+@pytest.mark.parametrize("kw", [{"lr": 0.01}, {"lr": 0.1, "betas": (0.8, 0.99)}, {"lr": 0.05, "weight_decay": 0.01}])
+def test_adam_matches_torch(kw) -> None:
+    _run(Adam, torch.optim.Adam, **kw)
+
+
+def test_linear_decay_is_the_demo_schedule_to_the_bit() -> None:
+    lr = linear_decay(1.0, 0.1, 100)
+    assert [lr(k) for k in range(100)] == [1.0 - 0.9 * k / 100 for k in range(100)]
+    assert lr(100) == lr(250) == pytest.approx(0.1)
+
+
+def test_schedule_drives_the_step_size() -> None:
+    p = Value(0.0)
+    opt = SGD([p], lr=linear_decay(1.0, 0.0, 2))
+    for _ in range(2):
+        p.grad = 1.0
+        opt.step()
+    assert p.data == -1.5  # 1.0 then 0.5
+
+
+def test_no_parameters_is_an_error() -> None:
+    with pytest.raises(ValueError, match="no parameters"):
+        SGD([], lr=0.1)
