@@ -3,51 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import random
 import sys
 import time
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 
-from micrograd.engine import Value
-from micrograd.nn import MLP
-
-
-def readme_example() -> tuple[Value, Value, Value]:
-    """The expression from the README (and the lecture's opening): returns g, a, b after backward."""
-    a = Value(-4.0, label="a")
-    b = Value(2.0, label="b")
-    c = a + b
-    d = a * b + b**3
-    c += c + 1
-    c += 1 + c + (-a)
-    d += d * 2 + (b + a).relu()
-    d += 3 * d + (b - a).relu()
-    e = c - d
-    f = e**2
-    g = f / 2.0
-    g += 10.0 / f
-    g.backward()
-    return g, a, b
-
-
-def lecture_mlp(steps: int = 20, lr: float = 0.05, seed: int = 1337) -> list[float]:
-    """The lecture's tiny network: MLP(3, [4, 4, 1]) with tanh, four examples, MSE, plain gradient descent."""
-    random.seed(seed)
-    xs = [[2.0, 3.0, -1.0], [3.0, -1.0, 0.5], [0.5, 1.0, 1.0], [1.0, 1.0, -1.0]]
-    ys = [1.0, -1.0, -1.0, 1.0]
-    model = MLP(3, [4, 4, 1], activation="tanh", output_activation="tanh")
-    losses = []
-    for _ in range(steps):
-        preds = [model(x) for x in xs]
-        loss = sum((p - y) ** 2 for p, y in zip(preds, ys))
-        model.zero_grad()
-        loss.backward()
-        for p in model.parameters():
-            p.data += -lr * p.grad
-        losses.append(loss.data)
-    return losses
+from micrograd.files import write_atomically
+from micrograd.lecture import lecture_mlp, readme_example
 
 
 def demo(args: argparse.Namespace) -> int:
@@ -147,6 +110,34 @@ def train_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> 
     return 0
 
 
+GRAPH_EXAMPLES = {
+    "neuron": "the lecture's 2-input tanh neuron (o = 0.7071)",
+    "readme": "the README expression (g = 24.7041)",
+    "mlp": "the squared error of a tiny tanh MLP(2, [2, 1]) on one point",
+}
+
+
+def graph_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from micrograd.lecture import neuron, readme_example, tiny_mlp_loss
+    from micrograd.viz import draw_dot, trace
+
+    if args.example == "neuron":
+        root = neuron()[0]
+    elif args.example == "readme":
+        root = readme_example()[0]
+    else:
+        root = tiny_mlp_loss(fused=not args.unfused)[0]
+    out = Path(args.out)
+    fmt = args.format or out.suffix.lstrip(".") or "svg"
+    try:
+        dot = draw_dot(root, format=fmt, rankdir=args.rankdir, show_grad=not args.no_grad, highlight=args.highlight)
+        write_atomically(out, dot.pipe(format=fmt))
+    except (ValueError, RuntimeError) as e:
+        parser.error(str(e))
+    print(f"wrote {out}: {GRAPH_EXAMPLES[args.example]}, {len(trace(root)[0])} values")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from micrograd.data import DATASETS
     from micrograd.nn import ACTIVATIONS
@@ -184,6 +175,21 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--out", help="output folder (default: a new folder under runs/)")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
     t.set_defaults(func=lambda args: train_command(args, t))
+    g = sub.add_parser(
+        "graph",
+        help="draw a small example's graph, after backward, to an SVG file",
+        description="Draw the computation graph of a small example after backward, so every node shows its data "
+        "and grad. Works without the Graphviz system package (see README, 'Seeing the graph').",
+    )
+    g.add_argument("--example", choices=GRAPH_EXAMPLES, default="neuron", help="; ".join(
+        f"{k}: {v}" for k, v in GRAPH_EXAMPLES.items()))  # fmt: skip
+    g.add_argument("--out", default="graph.svg", help="file to write (default: graph.svg)")
+    g.add_argument("--format", help="output format (default: from --out's suffix; svg works everywhere)")
+    g.add_argument("--rankdir", choices=["LR", "TB"], default="LR", help="left to right (default) or top to bottom")
+    g.add_argument("--no-grad", dest="no_grad", action="store_true", help="show data only")
+    g.add_argument("--highlight", type=int, default=0, help="fill the k nodes with the largest |grad|")
+    g.add_argument("--unfused", action="store_true", help="mlp: draw each neuron as the lecture's * and + nodes")
+    g.set_defaults(func=lambda args: graph_command(args, g))
     p = sub.add_parser("demo", help="run the README example and train the lecture's tiny MLP")
     p.add_argument("--steps", type=int, default=20, help="gradient-descent steps (default: 20)")
     p.set_defaults(func=demo)

@@ -12,7 +12,8 @@ from typing import Any
 from micrograd import losses
 from micrograd.data import Dataset, labels_for, load, minibatches
 from micrograd.engine import Value
-from micrograd.nn import MLP, write_atomically
+from micrograd.files import write_atomically
+from micrograd.nn import MLP
 from micrograd.optim import SGD, Adam, Optimizer, constant, linear_decay
 
 LOSSES = ("hinge", "mse", "bce", "ce")

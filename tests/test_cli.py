@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,9 +11,10 @@ from pathlib import Path
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
-def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+def run(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     cmd = [sys.executable, "-m", "micrograd.cli", *args]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=cwd)
+    environ = {**os.environ, **(env or {})}
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=cwd, env=environ)
 
 
 def test_train_with_no_options_is_the_original_demo(tmp_path: Path) -> None:
@@ -70,3 +72,31 @@ def test_demo_prints_the_readme_numbers_and_a_falling_loss() -> None:
 def test_help() -> None:
     assert run("--help").returncode == 0
     assert "original micrograd demo" in " ".join(run("train", "--help").stdout.split())
+
+
+def test_graph_draws_each_example_to_svg(tmp_path: Path) -> None:
+    from tests.svgtext import neuron_numbers_shown, svg_texts
+
+    result = run("graph", cwd=tmp_path)  # default: the neuron, to graph.svg
+    assert result.returncode == 0, result.stderr
+    assert "wrote graph.svg: the lecture's 2-input tanh neuron (o = 0.7071), 10 values" in result.stdout
+    assert neuron_numbers_shown(svg_texts((tmp_path / "graph.svg").read_bytes()))
+
+    assert run("graph", "--example", "readme", "--out", "r.svg", cwd=tmp_path).returncode == 0
+    texts = svg_texts((tmp_path / "r.svg").read_bytes())
+    assert texts[texts.index("g") + 1] == "data 24.7041"
+    assert texts[texts.index("a") + 2] == "grad 138.8338" and texts[texts.index("b") + 2] == "grad 645.5773"
+
+    assert run("graph", "--example", "mlp", "--out", "m.svg", "--no-grad", "--unfused", cwd=tmp_path).returncode == 0
+    texts = svg_texts((tmp_path / "m.svg").read_bytes())
+    assert "loss" in texts and "**2" in texts and texts.count("tanh") == 3 and texts.count("*") == 6
+    assert not any(t.startswith("grad") for t in texts)
+
+
+def test_graph_refuses_unknown_examples_and_formats(tmp_path: Path) -> None:
+    result = run("graph", "--example", "resnet", cwd=tmp_path)
+    assert result.returncode == 2 and "invalid choice: 'resnet'" in result.stderr
+    result = run("graph", "--out", "g.png", cwd=tmp_path, env={"MICROGRAD_GRAPHVIZ": "wasm"})
+    assert result.returncode == 2 and "error: format 'png' needs the Graphviz system package" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert list(tmp_path.iterdir()) == []

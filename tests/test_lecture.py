@@ -7,7 +7,7 @@ import random
 import pytest
 
 from micrograd import Value, numerical_grad
-from micrograd.cli import lecture_mlp, readme_example
+from micrograd.lecture import lecture_mlp, readme_example
 from micrograd.nn import MLP
 
 
@@ -90,3 +90,21 @@ def test_lecture_example_script_runs_and_learns() -> None:
     assert "41 parameters" in out.stdout
     losses = [float(line.split()[1]) for line in out.stdout.splitlines() if line[:1].isdigit()]
     assert len(losses) == 20 and losses[-1] < 0.1 * losses[0]
+
+
+def test_the_neuron_example_has_the_lecture_numbers() -> None:
+    from micrograd.lecture import neuron
+
+    o, v = neuron()
+    assert round(o.data, 4) == 0.7071
+    assert {k: round(x.grad, 4) for k, x in v.items()} == {"x1": -1.5, "x2": 0.5, "w1": 1.0, "w2": 0.0, "b": 0.5}
+
+
+def test_the_tiny_mlp_loss_is_the_same_fused_or_not() -> None:
+    from micrograd.lecture import tiny_mlp_loss
+
+    fused, m1 = tiny_mlp_loss()
+    unfused, m2 = tiny_mlp_loss(fused=False)
+    assert fused.data == unfused.data > 0
+    assert [p.grad for p in m1.parameters()] == pytest.approx([p.grad for p in m2.parameters()], rel=1e-12)
+    assert any(p.grad != 0 for p in m1.parameters())
