@@ -114,3 +114,12 @@ def test_the_system_dot_is_used_where_installed_and_draws_the_same_text(
     monkeypatch.setenv(ENV_VAR, "wasm")
     assert svg_texts(system_svg) == svg_texts(dot.pipe(encoding="utf-8"))
     assert neuron_numbers_shown(svg_texts(system_svg))
+
+
+def test_the_readme_pictures_are_what_micrograd_graph_draws_now(tmp_path: Path) -> None:
+    docs = Path(__file__).resolve().parents[2] / "docs"
+    for name, args in {"neuron": [], "readme": ["--highlight", "2"]}.items():
+        cmd = [sys.executable, "-m", "micrograd.cli", "graph", "--example", name, "--out", "g.svg", *args]
+        subprocess.run(cmd, cwd=tmp_path, check=True, capture_output=True)
+        assert svg_texts((docs / f"{name}.svg").read_bytes()) == svg_texts((tmp_path / "g.svg").read_bytes())
+    assert neuron_numbers_shown(svg_texts((docs / "neuron.svg").read_bytes()))
