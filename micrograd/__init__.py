@@ -1,11 +1,21 @@
 """micrograd: a tiny, readable reverse-mode autograd engine, and a neural-net library on top."""
 
+from typing import Any
+
 from micrograd.autodiff import grad
 from micrograd.engine import Value
 from micrograd.errors import DomainError
 from micrograd.gradcheck import check_grad, numerical_grad
 from micrograd.ops import Op
-from micrograd.viz import draw_dot
 
 __all__ = ["DomainError", "Op", "Value", "check_grad", "draw_dot", "grad", "numerical_grad"]
-__version__ = "0.2.0"
+__version__ = "0.3.0"
+
+
+def __getattr__(name: str) -> Any:
+    # draw_dot needs the graphviz package; import it on first use so the engine itself stays standard-library only
+    if name == "draw_dot":
+        from micrograd.viz import draw_dot
+
+        return draw_dot
+    raise AttributeError(f"module 'micrograd' has no attribute {name!r}")

@@ -160,3 +160,15 @@ def test_mixed_second_derivative_and_backward_through_a_gradient() -> None:
     tgx, tgy = torch.autograd.grad(tf, [tx, ty], create_graph=True)
     (tgx**2 + tgy**2).backward()
     assert close(x.grad, tx.grad.item()) and close(y.grad, ty.grad.item())
+
+
+def test_the_engine_imports_only_the_standard_library() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; before = set(sys.modules); import micrograd.engine, micrograd.nn; "
+        "print(sorted({m.split('.')[0] for m in set(sys.modules) - before} - set(sys.stdlib_module_names)))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "['micrograd']"
