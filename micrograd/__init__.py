@@ -8,14 +8,19 @@ from micrograd.errors import DomainError
 from micrograd.gradcheck import check_grad, numerical_grad
 from micrograd.ops import Op
 
-__all__ = ["DomainError", "Op", "Value", "check_grad", "draw_dot", "grad", "numerical_grad"]
+__all__ = ["DomainError", "Op", "Tensor", "Value", "check_grad", "draw_dot", "grad", "numerical_grad"]
 __version__ = "0.3.0"
 
 
 def __getattr__(name: str) -> Any:
-    # draw_dot needs the graphviz package; import it on first use so the engine itself stays standard-library only
+    # draw_dot needs graphviz and Tensor needs NumPy: import them on first use, so that the scalar engine
+    # itself stays standard-library only
     if name == "draw_dot":
         from micrograd.viz import draw_dot
 
         return draw_dot
+    if name == "Tensor":
+        from micrograd.tensor import Tensor
+
+        return Tensor
     raise AttributeError(f"module 'micrograd' has no attribute {name!r}")

@@ -106,6 +106,9 @@ def grad(output: Value, inputs: Value | Iterable[Value], create_graph: bool = Fa
     """
     from micrograd.engine import Value
 
+    engine_grad = getattr(type(output), "_grad", None)
+    if engine_grad is not None:  # another engine's output (a Tensor): its own backward pass
+        return engine_grad(output, inputs, create_graph)
     wanted = [inputs] if isinstance(inputs, Value) else list(inputs)
     for x in wanted:
         if not isinstance(x, Value):

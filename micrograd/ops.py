@@ -35,9 +35,13 @@ class Op:
         raise NotImplementedError(f"op {self.name!r} has no backward()")
 
     def __call__(self, *args: Any) -> Any:
-        """Apply the op: to plain numbers it is just the function, to Values it records a node."""
+        """Apply the op: to plain numbers it is just the function, to Values (or Tensors) it records a node."""
         if all(type(a) in (float, int) for a in args):
             return self.forward(*args)
+        for a in args:
+            engine = ENGINES.get(type(a))
+            if engine is not None:
+                return engine(self, *args)
         from micrograd.engine import apply  # engine imports this module, so import on use
 
         return apply(self, *args)
@@ -46,9 +50,30 @@ class Op:
         return f"<op {self.name}>"
 
 
-def num(v: Any) -> float:
-    """The number inside a Value (or the number itself): rules branch on numbers, compute on either."""
-    return v.data if hasattr(v, "data") else v
+#: Other engines plug in here: the type of an operand -> the function that applies an op to such operands.
+#: ``micrograd.tensor`` registers its Tensor (record a node) and NumPy's ndarray (compute elementwise), so the
+#: rules below run unchanged on arrays. The scalar engine needs no entry.
+ENGINES: dict[type, Any] = {}
+
+#: ``where`` for arrays, set by ``micrograd.tensor`` (plain numbers need no library).
+ARRAY_WHERE: Any = None
+
+
+def num(v: Any) -> Any:
+    """The number inside a Value (the array inside a Tensor; a number or array itself): what rules branch on."""
+    data = getattr(v, "data", v)
+    return v if isinstance(data, memoryview) else data  # an ndarray's .data is its raw buffer: keep the array
+
+
+def where(cond: Any, a: Any, b: Any) -> Any:
+    """``a`` where ``cond`` holds, else ``b``: an if/else on numbers, elementwise on arrays and Tensors.
+
+    ``a`` and ``b`` may be functions of no arguments, so that on numbers only the branch taken is computed.
+    """
+    if isinstance(cond, bool) or not getattr(cond, "shape", ()):
+        chosen = a if cond else b
+        return chosen() if callable(chosen) else chosen
+    return ARRAY_WHERE(cond, a() if callable(a) else a, b() if callable(b) else b)
 
 
 def power(x: float, n: float) -> float:
@@ -125,11 +150,11 @@ def d_exponent(g: Any, out: Any, base: Any, exponent: Any) -> Any:
     """g * d/db a^b = g * a^b * log(a), with PyTorch's choices where log(a) is not real:
     0 when a == 0 and b >= 0 (the limit), NaN when a < 0 (as PyTorch gives)."""
     a = num(base)
-    if a > 0:
-        return g * out * LOG(base)
-    if a == 0 and num(exponent) >= 0:
-        return g * 0.0
-    return g * math.nan
+    return where(
+        a > 0,
+        lambda: g * out * LOG(where(a > 0, base, 1.0)),  # log only where it is real
+        lambda: g * where((a == 0) & (num(exponent) >= 0), 0.0, math.nan),
+    )
 
 
 class PowConst(Op):
@@ -174,7 +199,7 @@ class Pow(Op):
         return power(x, y)
 
     def backward(self, g, out, x, y):
-        dx = g * y * x ** (y - 1) if num(y) != 0 else g * 0.0
+        dx = where(num(y) != 0, lambda: g * y * x ** (y - 1), lambda: g * 0.0)
         return dx, d_exponent(g, out, x, y)
 
 
@@ -255,7 +280,7 @@ class Abs(Op):
         return abs(x)
 
     def backward(self, g, out, x):
-        return (g * ((x > 0) - (x < 0)),)
+        return (g * ((x > 0) * 1.0 - (x < 0) * 1.0),)
 
 
 class Sqrt(Op):

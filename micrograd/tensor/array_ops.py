@@ -1,0 +1,278 @@
+"""The ops only arrays have: reductions, shapes, indexing, matmul — each a forward on NumPy arrays and a backward.
+
+Like the elementwise rules in ``micrograd/ops.py``, every backward here is written with other ops, so the same
+line runs on arrays (an ordinary backward pass) and on Tensors (``micrograd.grad(..., create_graph=True)``,
+which differentiates the backward pass itself). The elementwise ops' NumPy forwards are in ``KERNELS``; their
+derivatives are not repeated here: they are the scalar engine's rules.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from micrograd import ops
+from micrograd.ops import Op
+
+Shape = tuple[int, ...]
+
+
+def _stable_sigmoid(x: np.ndarray) -> np.ndarray:
+    e = np.exp(-np.abs(x))  # as the scalar forward: never exp of a large number
+    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+#: The elementwise ops of the scalar engine, computed on arrays. Their derivatives are the ops' own rules.
+KERNELS: dict[type, Any] = {
+    ops.Add: lambda op, x, y: x + y,
+    ops.Sub: lambda op, x, y: x - y,
+    ops.Mul: lambda op, x, y: x * y,
+    ops.Div: lambda op, x, y: x / y,
+    ops.Neg: lambda op, x: -x,
+    ops.PowConst: lambda op, x: x**op.n,
+    ops.ConstPow: lambda op, x: np.power(op.c, x),
+    ops.Pow: lambda op, x, y: x**y,
+    ops.Exp: lambda op, x: np.exp(x),
+    ops.Log: lambda op, x: np.log(x),
+    ops.Tanh: lambda op, x: np.tanh(x),
+    ops.Sigmoid: lambda op, x: _stable_sigmoid(x),
+    ops.ReLU: lambda op, x: np.where(x > 0, x, 0.0).astype(x.dtype, copy=False),
+    ops.Abs: lambda op, x: np.abs(x),
+    ops.Sqrt: lambda op, x: np.sqrt(x),
+    ops.Softplus: lambda op, x: np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x))),
+    ops.Sin: lambda op, x: np.sin(x),
+    ops.Cos: lambda op, x: np.cos(x),
+}
+
+
+def forward(op: Op, *xs: np.ndarray) -> np.ndarray:
+    """An op's result on arrays: its kernel, an array op's own forward, or a custom op's forward element by
+    element (``np.vectorize``) when it is written for numbers only (with ``math`` functions, say)."""
+    kernel = KERNELS.get(type(op))
+    if kernel is not None:
+        return kernel(op, *xs)
+    if isinstance(op, ArrayOp):
+        return op.forward(*xs)
+    try:
+        return np.asarray(op.forward(*xs))
+    except TypeError:
+        return np.vectorize(op.forward, otypes=[np.result_type(*xs)])(*xs)
+
+
+class ArrayOp(Op):
+    """An op whose forward works on whole arrays (shapes may change); its backward is written in ops."""
+
+    arity = None
+
+
+def sum_to(x: np.ndarray, shape: Shape) -> np.ndarray:
+    """Sum ``x`` down to ``shape``: undo NumPy broadcasting (leading axes, and axes that were 1)."""
+    lead = x.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(i + lead for i, n in enumerate(shape) if n == 1 and x.shape[i + lead] != 1)
+    return x.sum(axis=axes, keepdims=True).reshape(shape) if axes else x.reshape(shape)
+
+
+class SumTo(ArrayOp):
+    """Sum down to a shape (the gradient of broadcasting);  its derivative broadcasts back."""
+
+    def __init__(self, shape: Shape):
+        self.shape, self.name = shape, "sum_to"
+
+    def forward(self, x):
+        return sum_to(x, self.shape)
+
+    def backward(self, g, out, x):
+        return (BroadcastTo(x.shape)(g),)
+
+
+class BroadcastTo(ArrayOp):
+    """Repeat along axes to reach a shape;  its derivative sums them back."""
+
+    def __init__(self, shape: Shape):
+        self.shape, self.name = shape, "broadcast"
+
+    def forward(self, x):
+        return np.broadcast_to(x, self.shape)
+
+    def backward(self, g, out, x):
+        return (SumTo(x.shape)(g),)
+
+
+def _keep_shape(shape: Shape, axis: tuple[int, ...] | None) -> Shape:
+    """``shape`` with the reduced axes kept as 1s."""
+    return tuple(1 if axis is None or i in axis else n for i, n in enumerate(shape))
+
+
+class Sum(ArrayOp):
+    """Sum over axes;  d/dx_i = 1: every element receives the gradient of its sum."""
+
+    def __init__(self, axis: tuple[int, ...] | None, keepdims: bool):
+        self.axis, self.keepdims, self.name = axis, keepdims, "sum"
+
+    def forward(self, x):
+        return np.sum(x, axis=self.axis, keepdims=self.keepdims)
+
+    def backward(self, g, out, x):
+        return (BroadcastTo(x.shape)(Reshape(_keep_shape(x.shape, self.axis))(g)),)
+
+
+class Max(ArrayOp):
+    """Maximum over axes;  the gradient goes to the maximal elements (shared equally by ties, as torch.amax)."""
+
+    def __init__(self, axis: tuple[int, ...] | None, keepdims: bool):
+        self.axis, self.keepdims, self.name = axis, keepdims, "max"
+
+    def forward(self, x):
+        return np.max(x, axis=self.axis, keepdims=self.keepdims)
+
+    def backward(self, g, out, x):
+        keep = _keep_shape(x.shape, self.axis)
+        hits = (ops.num(x) == ops.num(out).reshape(keep)).astype(ops.num(x).dtype)
+        share = hits / hits.sum(axis=self.axis, keepdims=True)
+        return (BroadcastTo(x.shape)(Reshape(keep)(g)) * share,)
+
+
+class LogSumExp(ArrayOp):
+    """log(sum e^x) over axes, computed from the maximum so no exp overflows;  d/dx_i = e^(x_i - out),
+    the scalar engine's LogSumExp rule."""
+
+    def __init__(self, axis: tuple[int, ...] | None, keepdims: bool):
+        self.axis, self.keepdims, self.name = axis, keepdims, "logsumexp"
+
+    def forward(self, x):
+        m = np.max(x, axis=self.axis, keepdims=True)
+        m = np.where(np.isfinite(m), m, 0.0)
+        out = m + np.log(np.sum(np.exp(x - m), axis=self.axis, keepdims=True))
+        return out if self.keepdims else out.reshape(np.sum(x, axis=self.axis).shape)
+
+    def backward(self, g, out, x):
+        keep = _keep_shape(x.shape, self.axis)
+        return (BroadcastTo(x.shape)(Reshape(keep)(g)) * ops.EXP(x - Reshape(keep)(out)),)
+
+
+class Reshape(ArrayOp):
+    """The same elements in another shape;  the gradient is reshaped back."""
+
+    def __init__(self, shape: Shape):
+        self.shape, self.name = shape, "reshape"
+
+    def forward(self, x):
+        return np.reshape(x, self.shape)
+
+    def backward(self, g, out, x):
+        return (Reshape(x.shape)(g),)
+
+
+class Transpose(ArrayOp):
+    """Permute axes;  the gradient is permuted back."""
+
+    def __init__(self, axes: tuple[int, ...]):
+        self.axes, self.name = axes, "transpose"
+
+    def forward(self, x):
+        return np.transpose(x, self.axes)
+
+    def backward(self, g, out, x):
+        return (Transpose(tuple(np.argsort(self.axes)))(g),)
+
+
+def swap_last(x: Any) -> Any:
+    """The transpose of the last two axes (of an array or a Tensor)."""
+    n = len(x.shape)
+    return Transpose((*range(n - 2), n - 1, n - 2))(x)
+
+
+class MatMul(ArrayOp):
+    """x @ y (batched over leading axes);  d/dx = g @ y^T,  d/dy = x^T @ g."""
+
+    name = "@"
+
+    def forward(self, x, y):
+        return np.matmul(x, y)
+
+    def backward(self, g, out, x, y):
+        return MATMUL(g, swap_last(y)), MATMUL(swap_last(x), g)
+
+
+class GetItem(ArrayOp):
+    """x[index];  the gradient is scattered back into zeros shaped like x (added where an index repeats)."""
+
+    def __init__(self, index: Any):
+        self.index, self.name = index, "[]"
+
+    def forward(self, x):
+        return x[self.index]
+
+    def backward(self, g, out, x):
+        return (ScatterAdd(self.index, x.shape)(g),)
+
+
+def _has_array(index: Any) -> bool:
+    parts = index if isinstance(index, tuple) else (index,)
+    return any(isinstance(p, (np.ndarray, list)) for p in parts)
+
+
+class ScatterAdd(ArrayOp):
+    """zeros(shape) with x added at ``index`` (the gradient of indexing);  its derivative indexes again."""
+
+    def __init__(self, index: Any, shape: Shape):
+        self.index, self.shape, self.name = index, shape, "scatter"
+
+    def forward(self, x):
+        out = np.zeros(self.shape, dtype=x.dtype)
+        if _has_array(self.index):
+            np.add.at(out, self.index, x)  # repeated indices add up
+        else:
+            out[self.index] = x
+        return out
+
+    def backward(self, g, out, x):
+        return (GetItem(self.index)(g),)
+
+
+class Concat(ArrayOp):
+    """Join along an axis;  each input's gradient is its slice of g."""
+
+    def __init__(self, axis: int):
+        self.axis, self.name = axis, "concat"
+
+    def forward(self, *xs):
+        return np.concatenate(xs, axis=self.axis)
+
+    def backward(self, g, out, *xs):
+        grads, start = [], 0
+        for x in xs:
+            n = x.shape[self.axis]
+            grads.append(GetItem((slice(None),) * self.axis + (slice(start, start + n),))(g))
+            start += n
+        return tuple(grads)
+
+
+class Stack(ArrayOp):
+    """Stack along a new axis;  each input's gradient is its index of g along that axis."""
+
+    def __init__(self, axis: int):
+        self.axis, self.name = axis, "stack"
+
+    def forward(self, *xs):
+        return np.stack(xs, axis=self.axis)
+
+    def backward(self, g, out, *xs):
+        return tuple(GetItem((slice(None),) * self.axis + (i,))(g) for i in range(len(xs)))
+
+
+class Where(ArrayOp):
+    """a where cond else b (cond fixed);  the gradient goes to whichever input was chosen."""
+
+    def __init__(self, cond: np.ndarray):
+        self.cond, self.name = cond, "where"
+
+    def forward(self, a, b):
+        return np.where(self.cond, a, b)
+
+    def backward(self, g, out, a, b):
+        return Where(self.cond)(g, 0.0 * g), Where(self.cond)(0.0 * g, g)
+
+
+MATMUL = MatMul()
