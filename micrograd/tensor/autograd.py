@@ -79,15 +79,14 @@ def grad(output: Tensor, inputs: Tensor | Iterable[Tensor], create_graph: bool =
     """d(output)/d(input) for each input, as Tensors; ``.grad`` is left alone (as ``torch.autograd.grad``).
 
     With ``create_graph=True`` the results are themselves in a graph, so they can be differentiated again.
-    An input the output does not depend on gets zeros.
+    An input the output does not depend on gets zeros (so does every input of a constant output).
     """
     inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
     for t in inputs:
         if not isinstance(t, Tensor):
             raise TypeError(f"grad: inputs must be Tensors, got {type(t).__name__}")
-    if not output.requires_grad:
-        raise RuntimeError("grad: the output does not require grad (no input had requires_grad=True)")
-    grads = backprop(output, _seed(output, None, as_tensor=create_graph), create_graph)
+    seed = _seed(output, None, as_tensor=create_graph)
+    grads = backprop(output, seed, create_graph) if output.requires_grad else {}  # a constant: all zeros
     result = []
     for t in inputs:
         g = grads.get(t)
