@@ -1,4 +1,4 @@
-"""Optimizers that update parameters in place from their ``.grad``, like ``torch.optim``.
+"""Optimizers that update parameters (Values or Tensors) in place from their ``.grad``, like ``torch.optim``.
 
 ``lr`` is a number or a schedule: a function from the step index (0, 1, 2, ...) to a learning rate,
 such as ``linear_decay(1.0, 0.1, 100)``, the original demo's.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from micrograd.engine import Value
 
@@ -41,8 +42,9 @@ class Optimizer:
         return self.schedule(self.steps)
 
     def zero_grad(self) -> None:
+        """Clear every gradient: 0.0 for a Value, None for a Tensor (as PyTorch's set_to_none)."""
         for p in self.parameters:
-            p.grad = 0.0
+            p.grad = 0.0 if isinstance(p, Value) else None
 
     def step(self) -> None:
         self._update(self.lr)
@@ -64,6 +66,8 @@ class SGD(Optimizer):
 
     def _update(self, lr: float) -> None:
         for i, p in enumerate(self.parameters):
+            if p.grad is None:  # a Tensor the backward pass did not reach: left alone, as PyTorch does
+                continue
             g = p.grad + self.weight_decay * p.data if self.weight_decay else p.grad
             if self.momentum:
                 g = self.velocity[i] = self.momentum * self.velocity[i] + g if self.steps else g
@@ -92,7 +96,14 @@ class Adam(Optimizer):
         step_size = lr / (1 - b1**t)
         root_correction = math.sqrt(1 - b2**t)
         for i, p in enumerate(self.parameters):
+            if p.grad is None:
+                continue
             g = p.grad + self.weight_decay * p.data if self.weight_decay else p.grad
             self.m[i] = b1 * self.m[i] + (1 - b1) * g
             self.v[i] = b2 * self.v[i] + (1 - b2) * g * g
-            p.data -= step_size * self.m[i] / (math.sqrt(self.v[i]) / root_correction + self.eps)
+            p.data -= step_size * self.m[i] / (_sqrt(self.v[i]) / root_correction + self.eps)
+
+
+def _sqrt(v: Any) -> Any:
+    """The square root of a number (a Value's moment) or, elementwise, of an array (a Tensor's)."""
+    return math.sqrt(v) if isinstance(v, float) else v**0.5
