@@ -141,14 +141,14 @@ def graph_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> 
 def build_parser() -> argparse.ArgumentParser:
     from micrograd.data import DATASETS
     from micrograd.nn import ACTIVATIONS
-    from micrograd.train import LOSSES
+    from micrograd.train import ENGINES, LOSSES
 
     parser = argparse.ArgumentParser(prog="micrograd", description="A tiny autograd engine: train and explore.")
     sub = parser.add_subparsers(dest="command", required=True)
     t = sub.add_parser(
         "train",
-        help="train an MLP on the scalar engine (no options: the original micrograd demo)",
-        description="Train an MLP on the scalar engine. With no options this is the original micrograd demo: "
+        help="train an MLP (no options: the original micrograd demo)",
+        description="Train an MLP on the scalar engine (or, with --engine tensor, the Tensor engine). With no options this is the original micrograd demo: "
         "moons (100 points, noise 0.1, seed 1337), MLP(2, [16, 16, 1]), max-margin loss + 1e-4 L2, "
         "SGD with the learning rate falling linearly from 1.0 to 0.1, 100 full-batch steps. "
         "Options left out take that demo's value, or for blobs, classification and digits a setting "
@@ -173,6 +173,11 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--seed", type=int, help="seed of data, initialisation and batches (default 1337)")
     t.add_argument("--test-fraction", dest="test_fraction", type=_fraction, help="held-out share, 0 for none")
     t.add_argument("--out", help="output folder (default: a new folder under runs/)")
+    t.add_argument(
+        "--engine",
+        choices=ENGINES,
+        help="scalar: the lecture's Value graph (default); tensor: the same math on NumPy arrays, much faster",
+    )
     t.add_argument("--quiet", action="store_true", help="no progress bar")
     t.set_defaults(func=lambda args: train_command(args, t))
     g = sub.add_parser(

@@ -17,6 +17,8 @@ from micrograd.nn import MLP
 from micrograd.optim import SGD, Adam, Optimizer, constant, linear_decay
 
 LOSSES = ("hinge", "mse", "bce", "ce")
+#: scalar: micrograd.nn on Values (the lecture's engine); tensor: micrograd.tensor.nn on NumPy arrays.
+ENGINES = ("scalar", "tensor")
 BINARY_LOSSES = ("hinge", "mse", "bce")
 
 
@@ -41,6 +43,7 @@ class Config:
     l2: float = 1e-4
     seed: int = 1337
     test_fraction: float = 0.0
+    engine: str = "scalar"
 
 
 #: What changes when only --dataset is given: settings that suit that data set.
@@ -64,7 +67,7 @@ DATASET_DEFAULTS: dict[str, dict[str, Any]] = {
 @dataclass
 class Result:
     config: Config
-    model: MLP
+    model: Any  # micrograd.nn.MLP, or micrograd.tensor.nn.MLP for the tensor engine
     data: Dataset
     loss: list[float]
     accuracy: list[float]
@@ -73,30 +76,54 @@ class Result:
     seconds: float
 
 
-def build_model(config: Config, data: Dataset) -> MLP:
+def build_model(config: Config, data: Dataset) -> Any:
+    """The run's MLP, seeded: both engines draw the same initial weights for the same seed."""
     if config.loss in BINARY_LOSSES and data.n_classes != 2:
         raise ValueError(f"loss {config.loss!r} is for 2 classes; {data.name} has {data.n_classes}: use --loss ce")
+    if config.engine not in ENGINES:
+        raise ValueError(f"unknown engine {config.engine!r}: choose one of {', '.join(ENGINES)}")
     nout = data.n_classes if config.loss == "ce" else 1
     random.seed(config.seed)
+    if config.engine == "tensor":
+        from micrograd.tensor.nn import MLP as TensorMLP
+
+        return TensorMLP(data.n_features, [*config.hidden, nout], activation=config.activation)
     return MLP(data.n_features, [*config.hidden, nout], activation=config.activation)
 
 
-def predict_class(model: MLP, loss: str, x: list[float]) -> int:
-    out = model(x)
-    if loss == "ce":
-        scores = [v.data for v in out]  # type: ignore[union-attr]
-        return scores.index(max(scores))
-    return int(out.data > 0)  # type: ignore[union-attr]
+def predict_classes(model: Any, loss: str, X: list[list[float]]) -> list[int]:
+    """The predicted class of each example: the largest logit for 'ce', else whether the score is above 0."""
+    if not isinstance(model, MLP):
+        from micrograd.tensor.training import predict_classes as tensor_predict
+
+        return tensor_predict(model, loss, X)
+    predictions = []
+    for x in X:
+        out = model(x)
+        if loss == "ce":
+            scores = [v.data for v in out]  # type: ignore[union-attr]
+            predictions.append(scores.index(max(scores)))
+        else:
+            predictions.append(int(out.data > 0))  # type: ignore[union-attr]
+    return predictions
 
 
-def accuracy(model: MLP, loss: str, X: list[list[float]], y: list[int]) -> float | None:
+def predict_class(model: Any, loss: str, x: list[float]) -> int:
+    return predict_classes(model, loss, [x])[0]
+
+
+def accuracy(model: Any, loss: str, X: list[list[float]], y: list[int]) -> float | None:
     if not X:
         return None
-    return sum(predict_class(model, loss, x) == k for x, k in zip(X, y)) / len(X)
+    return sum(p == k for p, k in zip(predict_classes(model, loss, X), y)) / len(X)
 
 
-def batch_loss(model: MLP, config: Config, X: list[list[float]], y: list[int]) -> tuple[Value, float]:
+def batch_loss(model: Any, config: Config, X: list[list[float]], y: list[int]) -> tuple[Any, float]:
     """The loss on one batch (data term plus L2) and the batch accuracy."""
+    if not isinstance(model, MLP):
+        from micrograd.tensor.training import batch_loss as tensor_batch_loss
+
+        return tensor_batch_loss(model, config.loss, config.l2, X, y)
     inputs = [list(map(Value, row)) for row in X]
     scores = list(map(model, inputs))
     targets = labels_for(config.loss, y)
@@ -111,7 +138,7 @@ def batch_loss(model: MLP, config: Config, X: list[list[float]], y: list[int]) -
     return total, sum(hits) / len(hits)
 
 
-def make_optimizer(config: Config, model: MLP) -> Optimizer:
+def make_optimizer(config: Config, model: Any) -> Optimizer:
     lr = linear_decay(config.lr, config.lr_end, config.steps) if config.schedule == "linear" else constant(config.lr)
     if config.optimizer == "adam":
         return Adam(model.parameters(), lr=lr)
@@ -132,10 +159,10 @@ def train(config: Config, progress: Any = None) -> Result:
         opt.zero_grad()
         total.backward()
         opt.step()
-        loss_log.append(total.data)
+        loss_log.append(float(total.data))
         acc_log.append(acc)
         if progress:
-            progress(step, total.data, acc)
+            progress(step, loss_log[-1], acc)
     return Result(
         config=config,
         model=model,
