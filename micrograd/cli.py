@@ -148,7 +148,8 @@ def build_parser() -> argparse.ArgumentParser:
     t = sub.add_parser(
         "train",
         help="train an MLP (no options: the original micrograd demo)",
-        description="Train an MLP on the scalar engine (or, with --engine tensor, the Tensor engine). With no options this is the original micrograd demo: "
+        description="Train an MLP on the scalar engine (or, with --engine tensor, the Tensor engine). "
+        "With no options this is the original micrograd demo: "
         "moons (100 points, noise 0.1, seed 1337), MLP(2, [16, 16, 1]), max-margin loss + 1e-4 L2, "
         "SGD with the learning rate falling linearly from 1.0 to 0.1, 100 full-batch steps. "
         "Options left out take that demo's value, or for blobs, classification and digits a setting "
