@@ -36,12 +36,16 @@ class Op:
 
     def __call__(self, *args: Any) -> Any:
         """Apply the op: to plain numbers it is just the function, to Values (or Tensors) it records a node."""
-        if all(type(a) in (float, int) for a in args):
-            return self.forward(*args)
+        numbers_only = True
         for a in args:
-            engine = ENGINES.get(type(a))
-            if engine is not None:
-                return engine(self, *args)
+            kind = type(a)
+            if kind is not float and kind is not int:
+                engine = ENGINES.get(kind)
+                if engine is not None:
+                    return engine(self, *args)
+                numbers_only = False
+        if numbers_only:
+            return self.forward(*args)
         from micrograd.engine import apply  # engine imports this module, so import on use
 
         return apply(self, *args)

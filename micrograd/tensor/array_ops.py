@@ -8,6 +8,7 @@ derivatives are not repeated here: they are the scalar engine's rules.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -49,11 +50,11 @@ KERNELS: dict[type, Any] = {
 def forward(op: Op, *xs: np.ndarray) -> np.ndarray:
     """An op's result on arrays: its kernel, an array op's own forward, or a custom op's forward element by
     element (``np.vectorize``) when it is written for numbers only (with ``math`` functions, say)."""
+    if isinstance(op, ArrayOp):
+        return op.forward(*xs)
     kernel = KERNELS.get(type(op))
     if kernel is not None:
         return kernel(op, *xs)
-    if isinstance(op, ArrayOp):
-        return op.forward(*xs)
     try:
         return np.asarray(op.forward(*xs))
     except TypeError:
@@ -93,7 +94,9 @@ class BroadcastTo(ArrayOp):
         self.shape, self.name = shape, "broadcast"
 
     def forward(self, x):
-        return np.broadcast_to(x, self.shape)
+        out = np.empty(self.shape, dtype=np.result_type(x))  # a writable copy: cheaper than a view for small
+        out[...] = x  # arrays, and safe to hand out as a gradient
+        return out
 
     def backward(self, g, out, x):
         return (SumTo(x.shape)(g),)
@@ -104,6 +107,11 @@ def _keep_shape(shape: Shape, axis: tuple[int, ...] | None) -> Shape:
     return tuple(1 if axis is None or i in axis else n for i, n in enumerate(shape))
 
 
+def _kept(g: Any, shape: Shape, axis: tuple[int, ...] | None, keepdims: bool) -> Any:
+    """A reduction's gradient with the reduced axes put back as 1s, ready to broadcast over ``shape``."""
+    return g if keepdims or axis is None else Reshape(_keep_shape(shape, axis))(g)
+
+
 class Sum(ArrayOp):
     """Sum over axes;  d/dx_i = 1: every element receives the gradient of its sum."""
 
@@ -111,10 +119,24 @@ class Sum(ArrayOp):
         self.axis, self.keepdims, self.name = axis, keepdims, "sum"
 
     def forward(self, x):
-        return np.sum(x, axis=self.axis, keepdims=self.keepdims)
+        return x.sum(axis=self.axis, keepdims=self.keepdims)
 
     def backward(self, g, out, x):
-        return (BroadcastTo(x.shape)(Reshape(_keep_shape(x.shape, self.axis))(g)),)
+        return (BroadcastTo(x.shape)(_kept(g, x.shape, self.axis, self.keepdims)),)
+
+
+class Mean(ArrayOp):
+    """Mean over axes;  d/dx_i = 1/n, n the number of elements averaged."""
+
+    def __init__(self, axis: tuple[int, ...] | None, keepdims: bool):
+        self.axis, self.keepdims, self.name = axis, keepdims, "mean"
+
+    def forward(self, x):
+        return x.mean(axis=self.axis, keepdims=self.keepdims)
+
+    def backward(self, g, out, x):
+        n = x.size // max(out.size, 1) if x.size else 0
+        return (BroadcastTo(x.shape)(_kept(g, x.shape, self.axis, self.keepdims)) * (1.0 / n if n else math.nan),)
 
 
 class Max(ArrayOp):
@@ -124,7 +146,7 @@ class Max(ArrayOp):
         self.axis, self.keepdims, self.name = axis, keepdims, "max"
 
     def forward(self, x):
-        return np.max(x, axis=self.axis, keepdims=self.keepdims)
+        return x.max(axis=self.axis, keepdims=self.keepdims)
 
     def backward(self, g, out, x):
         keep = _keep_shape(x.shape, self.axis)
@@ -158,7 +180,7 @@ class Reshape(ArrayOp):
         self.shape, self.name = shape, "reshape"
 
     def forward(self, x):
-        return np.reshape(x, self.shape)
+        return x.reshape(self.shape)
 
     def backward(self, g, out, x):
         return (Reshape(x.shape)(g),)
@@ -171,7 +193,7 @@ class Transpose(ArrayOp):
         self.axes, self.name = axes, "transpose"
 
     def forward(self, x):
-        return np.transpose(x, self.axes)
+        return x.transpose(self.axes)
 
     def backward(self, g, out, x):
         return (Transpose(tuple(np.argsort(self.axes)))(g),)

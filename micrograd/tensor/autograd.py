@@ -1,4 +1,4 @@
-"""Backward for Tensors: the scalar engine's walk (same topological order), with arrays for gradients.
+"""Backward for Tensors: the scalar engine's walk, with arrays for gradients.
 
 Two things differ from Values, both about shapes: a gradient that arrives broadcast (because NumPy broadcast the
 input in the forward pass) is summed back down to the input's shape, and the gradient of the output is an array
@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from heapq import heappop, heappush
+
 import numpy as np
 
-from micrograd.autodiff import topological_order
 from micrograd.tensor.array_ops import SumTo
 from micrograd.tensor.tensor import Tensor
 
@@ -33,13 +34,19 @@ def _seed(root: Tensor, gradient: Any, as_tensor: bool) -> Any:
 
 
 def backprop(root: Tensor, seed: Any, create_graph: bool) -> dict[Tensor, Any]:
-    """d(root)/d(t) for every t of root's graph that requires grad: arrays, or Tensors with ``create_graph``."""
+    """d(root)/d(t) for every t of root's graph that requires grad: arrays, or Tensors with ``create_graph``.
+
+    Tensors are visited newest first (a heap keyed on the order they were made in), so each one is reached only
+    after every tensor made from it: the order the scalar engine gets from a topological sort, found on the way.
+    """
     grads: dict[Tensor, Any] = {root: seed}
-    for node in reversed(topological_order(root)):
+    heap = [(-root._seq, root)]
+    while heap:
+        node = heappop(heap)[1]
         op = node._fn
-        g = grads.get(node)
-        if op is None or g is None:
+        if op is None:
             continue
+        g = grads[node]
         inputs = node._prev
         # with create_graph the rule runs on Tensors and so records the derivative as a graph of its own
         args = inputs if create_graph else [t.data for t in inputs]
@@ -57,7 +64,11 @@ def backprop(root: Tensor, seed: Any, create_graph: bool) -> dict[Tensor, Any]:
             if gt.shape != shape:
                 gt = SumTo(shape)(gt)  # undo broadcasting: sum over the axes the forward pass repeated
             old = grads.get(t)
-            grads[t] = gt if old is None else old + gt
+            if old is None:
+                grads[t] = gt
+                heappush(heap, (-t._seq, t))  # first gradient for t: visit it once all its users are done
+            else:
+                grads[t] = old + gt
     return grads
 
 

@@ -10,6 +10,7 @@ reference counting.
 from __future__ import annotations
 
 import contextlib
+import itertools
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -22,6 +23,10 @@ from micrograd.tensor import array_ops as A
 Axis = int | Sequence[int] | None
 
 _grad_enabled = True
+
+#: Every tensor gets the next number when it is made, so a tensor's number is larger than its inputs': the
+#: backward pass visits tensors from the largest number down, which is a reverse topological order.
+_next_seq = itertools.count().__next__
 
 
 @contextlib.contextmanager
@@ -45,7 +50,7 @@ class Tensor:
     ``data`` and return a boolean ndarray.
     """
 
-    __slots__ = ("__weakref__", "_fn", "_op", "_prev", "data", "grad", "label", "requires_grad")
+    __slots__ = ("__weakref__", "_fn", "_op", "_prev", "_seq", "data", "grad", "label", "requires_grad")
     __array_ufunc__ = None  # ndarray (op) Tensor defers to the Tensor's reflected operator
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None, label: str = ""):
@@ -66,6 +71,7 @@ class Tensor:
         self._prev: tuple[Tensor, ...] = ()
         self._fn: Op | None = None
         self._op = ""
+        self._seq = _next_seq()
         self.label = label
 
     # ------------------------------------------------------------------------------------ inspection
@@ -198,24 +204,25 @@ class Tensor:
     def sum(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None):
         """Sum over ``axis`` (all axes by default); ``dim``/``keepdim`` are accepted as in PyTorch."""
         ax, keep = _axes(self, "sum", axis, dim), _keep(keepdims, keepdim)
-        return apply(A.Sum(ax, keep), self)
+        return _array_op(A.Sum(ax, keep), self)
 
     def mean(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None):
         ax, keep = _axes(self, "mean", axis, dim), _keep(keepdims, keepdim)
-        count = self.size if ax is None else int(np.prod([self.shape[i] for i in ax]))
-        return apply(A.Sum(ax, keep), self) * (1.0 / count) if count else apply(A.Sum(ax, keep), self) * np.nan
+        if self.size == 0 or (ax is not None and any(self.shape[i] == 0 for i in ax)):
+            return self.sum(ax, keep) * np.nan  # the mean of nothing is NaN, as in PyTorch (without a warning)
+        return _array_op(A.Mean(ax, keep), self)
 
     def max(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None):
         """The maxima over ``axis`` as a Tensor (not PyTorch's (values, indices) pair)."""
         ax, keep = _axes(self, "max", axis, dim), _keep(keepdims, keepdim)
         if self.size == 0 or (ax is not None and any(self.shape[i] == 0 for i in ax)):
             raise ValueError(f"op 'max': cannot take the maximum over an empty axis of shape {self.shape}")
-        return apply(A.Max(ax, keep), self)
+        return _array_op(A.Max(ax, keep), self)
 
     def logsumexp(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None):
         """log(sum(exp(x))) over ``axis``, without overflow."""
         ax, keep = _axes(self, "logsumexp", axis, dim), _keep(keepdims, keepdim)
-        return apply(A.LogSumExp(ax, keep), self)
+        return _array_op(A.LogSumExp(ax, keep), self)
 
     def log_softmax(self, axis: int = -1, *, dim: int | None = None) -> Tensor:
         """x - logsumexp(x) along ``axis``: log-probabilities that sum (in probability) to 1."""
@@ -228,7 +235,7 @@ class Tensor:
             new = np.empty(self.shape, dtype=bool).reshape(target).shape
         except ValueError as err:
             raise ValueError(f"op 'reshape': cannot reshape shape {self.shape} to {target}") from err
-        return apply(A.Reshape(new), self)
+        return _array_op(A.Reshape(new), self)
 
     def transpose(self, *axes: int) -> Tensor:
         """Reverse the axes, or permute them as given (``t.transpose(1, 0)``)."""
@@ -239,7 +246,7 @@ class Tensor:
             raise ValueError(
                 f"op 'transpose': axes {perm} are not a permutation of the {self.ndim} axes of {self.shape}"
             )
-        return apply(A.Transpose(tuple(a % self.ndim for a in perm)), self)
+        return _array_op(A.Transpose(tuple(a % self.ndim for a in perm)), self)
 
     @property
     def T(self) -> Tensor:
@@ -251,7 +258,7 @@ class Tensor:
             self.data[index]
         except IndexError as err:
             raise IndexError(f"op '[]': index {index!r} does not fit shape {self.shape}: {err}") from err
-        return apply(A.GetItem(index), self)
+        return _array_op(A.GetItem(index), self)
 
     # ------------------------------------------------------------------------------------- backward
     def backward(self, gradient: Any = None) -> None:
@@ -276,13 +283,18 @@ class Tensor:
 
 def _init(t: Tensor, data: np.ndarray) -> None:
     t.data, t.grad, t.requires_grad, t._prev, t._fn, t._op, t.label = data, None, False, (), None, "", ""
+    t._seq = _next_seq()
 
 
 def _record(data: np.ndarray, op: Op, inputs: tuple[Tensor, ...]) -> Tensor:
     out = Tensor.__new__(Tensor)
-    _init(out, data)
-    if _grad_enabled and any(t.requires_grad for t in inputs):
-        out.requires_grad, out._prev, out._fn, out._op = True, inputs, op, op.name
+    out.data, out.grad, out.label, out._seq = data, None, "", _next_seq()
+    if _grad_enabled:
+        for t in inputs:
+            if t.requires_grad:
+                out.requires_grad, out._prev, out._fn, out._op = True, inputs, op, op.name
+                return out
+    out.requires_grad, out._prev, out._fn, out._op = False, (), None, ""
     return out
 
 
@@ -301,9 +313,15 @@ def _unary(op: Op, x: Tensor) -> Tensor:
     return _record(A.KERNELS[type(op)](op, x.data), op, (x,))
 
 
+def _array_op(op: Op, x: Tensor) -> Tensor:
+    return _record(op.forward(x.data), op, (x,))
+
+
 def _binary(op: Op, x: Any, y: Any) -> Tensor:
-    dtype = x.data.dtype if isinstance(x, Tensor) else y.data.dtype
-    x, y = _constant(x, dtype), _constant(y, dtype)
+    if type(x) is not Tensor:
+        x = _constant(x, y.data.dtype)
+    elif type(y) is not Tensor:
+        y = _constant(y, x.data.dtype)
     try:
         data = A.KERNELS[type(op)](op, x.data, y.data)
     except ValueError as err:
@@ -413,9 +431,8 @@ def _index(index: Any) -> Any:
     return index
 
 
-def _array_call(op: Op, *args: Any) -> Any:
-    """An op applied to plain arrays (during a backward pass): just the result."""
-    return A.forward(op, *(np.asarray(a) if isinstance(a, (list, tuple)) else a for a in args))
+#: An op applied to plain arrays (during a backward pass): just the result.
+_array_call = A.forward
 
 
 def _where(cond: Any, a: Any, b: Any) -> Any:
