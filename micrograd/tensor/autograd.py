@@ -8,9 +8,8 @@ of ones rather than 1.0.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
-
 from heapq import heappop, heappush
+from typing import Any
 
 import numpy as np
 
