@@ -22,6 +22,7 @@ test: $(READY)
 
 bench: $(READY)
 	$(BIN)/python benchmarks/w1_vs_original.py
+	$(BIN)/python benchmarks/tensor_vs_torch.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache
