@@ -1,4 +1,4 @@
-"""draw_dot: the picture of a graph of Values that the lecture is taught from.
+"""draw_dot: the picture of a graph of Values (or Tensors) that the lecture is taught from.
 
 Every Value is a record ``label | data | grad``; every op that made a Value is a small oval between the Value's
 inputs and the Value itself. Leaves (inputs, weights, constants) have no oval.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from typing import Any
 
 from micrograd.engine import Value
 from micrograd.viz.render import Digraph
@@ -25,14 +26,14 @@ def trace(
 
     Raises ValueError as soon as more than ``max_nodes`` Values are found (``None``: no limit).
     """
-    if isinstance(roots, Value):
+    if isinstance(roots, Value) or hasattr(roots, "_prev"):  # a Value, or a Tensor
         roots = [roots]
     elif not isinstance(roots, Iterable):
-        raise TypeError(f"draw_dot: expected a Value or Values, got {type(roots).__name__}: {roots!r}")
+        raise TypeError(f"draw_dot: expected a Value or a Tensor (or several), got {type(roots).__name__}: {roots!r}")
     stack: list[Value | None] = list(roots)
     for r in stack:
-        if not isinstance(r, Value):
-            raise TypeError(f"draw_dot: expected a Value or Values, got {type(r).__name__}: {r!r}")
+        if not hasattr(r, "_prev"):
+            raise TypeError(f"draw_dot: expected a Value or a Tensor (or several), got {type(r).__name__}: {r!r}")
     nodes: list[Value] = []
     seen: set[Value] = set()
     while stack:
@@ -83,11 +84,11 @@ def draw_dot(
     dot = Digraph(format=format, graph_attr={"rankdir": rankdir}, node_attr={"fontname": "Helvetica"})
     for node in nodes:
         fields = [_escape(node.label)] if node.label else []
-        fields.append(f"data {_number(node.data)}")
+        fields.append(f"data {_show(node.data)}")
         if show_grad:
-            fields.append(f"grad {_number(node.grad)}")
+            fields.append(f"grad {_show(node.grad)}")
         style = {"shape": "record", "label": "{ " + " | ".join(fields) + " }"}
-        if not (math.isfinite(node.data) and math.isfinite(node.grad)):
+        if not (_finite(node.data) and _finite(node.grad)):
             style.update(style="filled", fillcolor=NONFINITE_COLOR)
         elif node in largest:
             style.update(style="filled", fillcolor=HIGHLIGHT_COLOR, penwidth="2")
@@ -108,8 +109,31 @@ def _number(x: float) -> str:
     return f"{x:.4e}"
 
 
+def _show(x: Any) -> str:
+    """A number as _number does; for a Tensor's array, its elements if there are at most 4, else its shape."""
+    if x is None:
+        return "None"
+    if not hasattr(x, "shape") or x.ndim == 0:
+        return _number(float(x))
+    if x.size <= 4:
+        return "[" + ", ".join(_number(float(v)) for v in x.flat) + "]"
+    return f"shape {tuple(x.shape)}"
+
+
+def _finite(x: Any) -> bool:
+    if x is None:
+        return True
+    if hasattr(x, "shape"):
+        return all(math.isfinite(v) for v in x.flat)
+    return math.isfinite(x)
+
+
 def _grad_size(node: Value) -> float:
-    return abs(node.grad) if math.isfinite(node.grad) else -1.0
+    """|grad| (the largest element's for an array); -1 for a missing or non-finite one."""
+    g = node.grad
+    if g is None or not _finite(g):
+        return -1.0
+    return max((abs(float(v)) for v in g.flat), default=0.0) if hasattr(g, "shape") else abs(g)
 
 
 def _escape(text: str) -> str:

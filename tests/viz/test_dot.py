@@ -128,5 +128,21 @@ def test_bad_options_are_named(kwargs: dict, match: str) -> None:
 
 
 def test_non_values_are_refused_by_type() -> None:
-    with pytest.raises(TypeError, match="expected a Value or Values, got float"):
+    with pytest.raises(TypeError, match=r"expected a Value or a Tensor \(or several\), got float"):
         draw_dot(1.0)  # type: ignore[arg-type]
+
+
+def test_tensor_graphs_show_small_arrays_and_the_shapes_of_large_ones() -> None:
+    import numpy as np
+
+    from micrograd.tensor import Tensor
+
+    x = Tensor([[1.0, 2.0]], requires_grad=True, label="x")
+    w = Tensor(np.ones((2, 3)), requires_grad=True, label="w")
+    y = (x @ w).tanh().sum()
+    y.backward()
+    labels = set(records(draw_dot(y)).values())
+    assert "w | data shape (2, 3) | grad shape (2, 3)" in labels
+    assert "x | data [1.0000, 2.0000] | grad [0.0296, 0.0296]" in labels
+    assert "data 2.9852 | grad 1.0000" in labels
+    assert "grad None" in records(draw_dot(Tensor([1.0], requires_grad=True) * 2)).get("v0", "")
