@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -228,3 +228,36 @@ def test_log_softmax_of_huge_logits_does_not_overflow() -> None:
     assert np.isfinite(out.data).all() and out.data[0, 0] == 0.0
     out[0, 2].backward()
     assert np.isfinite(x.grad).all()
+
+
+@given(data=st.data())
+def test_matmul_on_random_shapes(data: st.DataObject) -> None:
+    n, k, m = (data.draw(st.integers(0, 4)) for _ in range(3))
+    batch = data.draw(hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=2, max_side=3))
+    sa = (*batch.input_shapes[0], n, k) if data.draw(st.booleans()) else (k,)
+    sb = (*batch.input_shapes[1], k, m) if data.draw(st.booleans()) else (k,)
+    a, b = data.draw(arrays(sa)), data.draw(arrays(sb))
+    x, y, tx, ty = Tensor(a, requires_grad=True), Tensor(b, requires_grad=True), torch_of(a), torch_of(b)
+    out, tout = x @ y, tx @ ty
+    agree(out.data, tout)
+    w = weights_like(out.shape)
+    (out * w).sum().backward()
+    (tout * torch.tensor(w)).sum().backward()
+    agree(x.grad, tx.grad)
+    agree(y.grad, ty.grad)
+
+
+@given(data=st.data())
+def test_basic_indexing_on_random_shapes(data: st.DataObject) -> None:
+    shape = data.draw(hnp.array_shapes(min_dims=1, max_dims=3, min_side=0, max_side=4))
+    index = data.draw(hnp.basic_indices(shape, allow_newaxis=True, allow_ellipsis=True))
+    parts = index if isinstance(index, tuple) else (index,)
+    assume(all(not isinstance(p, slice) or (p.step or 1) > 0 for p in parts))  # torch has no negative steps
+    a = data.draw(arrays(shape))
+    x, tx = Tensor(a, requires_grad=True), torch_of(a)
+    out, tout = x[index], tx[index]
+    agree(out.data, tout)
+    w = weights_like(out.shape)
+    (out * w).sum().backward()
+    (tout * torch.tensor(w)).sum().backward()
+    agree(x.grad, tx.grad)
