@@ -107,6 +107,17 @@ class Layer(Module):
         return f"Layer({len(n.w)} -> {len(self.neurons)}, {n.activation})"
 
 
+def check_mlp(model: Any, nin: int, nouts: Sequence[int], activation: str, output_activation: str) -> None:
+    """Check an MLP's sizes and activations (for either engine), then record them on ``model``."""
+    if not nouts or any(not isinstance(n, int) or n < 1 for n in [nin, *nouts]):
+        raise ValueError(f"MLP sizes must be positive integers, got nin={nin!r}, nouts={list(nouts)!r}")
+    for name in (activation, output_activation):
+        if name not in ACTIVATIONS:
+            raise ValueError(f"unknown activation {name!r}: choose one of {', '.join(ACTIVATIONS)}")
+    model.nin, model.nouts = nin, list(nouts)
+    model.activation, model.output_activation = activation, output_activation
+
+
 class MLP(Module):
     """A multi-layer perceptron. By default ReLU hidden layers and a linear output, as in the original;
     the lecture's network is ``MLP(3, [4, 4, 1], activation='tanh', output_activation='tanh')``.
@@ -120,12 +131,8 @@ class MLP(Module):
         output_activation: str = "linear",
         fused: bool = True,
     ):
-        if not nouts or any(not isinstance(n, int) or n < 1 for n in [nin, *nouts]):
-            raise ValueError(f"MLP sizes must be positive integers, got nin={nin!r}, nouts={list(nouts)!r}")
-        self.nin, self.nouts = nin, list(nouts)
-        self.activation, self.output_activation = activation, output_activation
-        sizes = [nin, *nouts]
-        last = len(nouts) - 1
+        check_mlp(self, nin, nouts, activation, output_activation)
+        sizes, last = [nin, *nouts], len(nouts) - 1
         self.layers = [
             Layer(sizes[i], sizes[i + 1], activation=output_activation if i == last else activation, fused=fused)
             for i in range(len(nouts))

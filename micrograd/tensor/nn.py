@@ -82,15 +82,8 @@ class MLP(Module):
         output_activation: str = "linear",
         dtype: Any = np.float64,
     ):
-        if not nouts or any(not isinstance(n, int) or n < 1 for n in [nin, *nouts]):
-            raise ValueError(f"MLP sizes must be positive integers, got nin={nin!r}, nouts={list(nouts)!r}")
-        for name in (activation, output_activation):
-            if name not in ACTIVATIONS:
-                raise ValueError(f"unknown activation {name!r}: choose one of {', '.join(ACTIVATIONS)}")
-        self.nin, self.nouts = nin, list(nouts)
-        self.activation, self.output_activation = activation, output_activation
-        sizes = [nin, *nouts]
-        last = len(nouts) - 1
+        scalar_nn.check_mlp(self, nin, nouts, activation, output_activation)
+        sizes, last = [nin, *nouts], len(nouts) - 1
         self.layers = [
             Linear(sizes[i], sizes[i + 1], output_activation if i == last else activation, dtype)
             for i in range(len(nouts))

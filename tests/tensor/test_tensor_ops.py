@@ -27,6 +27,16 @@ def weights_like(shape: tuple[int, ...], seed: int = 0) -> np.ndarray:
     return np.random.default_rng(seed).uniform(-2, 2, size=shape)
 
 
+def check(out: Tensor, tout: torch.Tensor, *inputs: tuple[Tensor, torch.Tensor]) -> None:
+    """The forward results agree, and so do the inputs' gradients of sum(w * out) for per-element weights w."""
+    agree(out.data, tout)
+    w = weights_like(out.shape)
+    (out * w).sum().backward()
+    (tout * torch.tensor(w)).sum().backward()
+    for x, tx in inputs:
+        agree(x.grad, tx.grad)
+
+
 @pytest.mark.parametrize("case", UNARY, ids=lambda c: c.name)
 @given(data=st.data())
 def test_unary_op_forward_and_gradient(case: OpCase, data: st.DataObject) -> None:
@@ -50,12 +60,7 @@ def test_binary_op_broadcasts_and_unbroadcasts_gradients(case: OpCase, data: st.
     x, y = Tensor(a, requires_grad=True), Tensor(b, requires_grad=True)
     tx, ty = torch_of(a), torch_of(b)
     out, tout = case.ours(x, y), case.theirs(tx, ty)
-    agree(out.data, tout)
-    w = weights_like(out.shape)
-    (out * w).sum().backward()
-    (tout * torch.tensor(w)).sum().backward()
-    agree(x.grad, tx.grad)
-    agree(y.grad, ty.grad)
+    check(out, tout, (x, tx), (y, ty))
 
 
 @given(data=st.data())
@@ -90,12 +95,7 @@ def test_matmul_batched_and_one_dimensional(sa: tuple, sb: tuple) -> None:
     a, b = rng.normal(size=sa), rng.normal(size=sb)
     x, y, tx, ty = Tensor(a, requires_grad=True), Tensor(b, requires_grad=True), torch_of(a), torch_of(b)
     out, tout = x @ y, tx @ ty
-    agree(out.data, tout)
-    w = weights_like(out.shape)
-    (out * w).sum().backward()
-    (tout * torch.tensor(w)).sum().backward()
-    agree(x.grad, tx.grad)
-    agree(y.grad, ty.grad)
+    check(out, tout, (x, tx), (y, ty))
 
 
 AXES = st.one_of(st.none(), st.integers(-3, 2), st.lists(st.integers(0, 2), min_size=1, max_size=3, unique=True))
@@ -126,11 +126,7 @@ def test_reductions_over_axes_with_keepdims(name: str, data: st.DataObject) -> N
         "logsumexp": lambda t: torch.logsumexp(t, dim=dims, keepdim=keep),
     }[name](tx)
     ours = getattr(x, name)(axis=axis, keepdims=keep)
-    agree(ours.data, theirs)
-    w = weights_like(ours.shape)
-    (ours * w).sum().backward()
-    (theirs * torch.tensor(w)).sum().backward()
-    agree(x.grad, tx.grad)
+    check(ours, theirs, (x, tx))
 
 
 def test_pytorch_names_dim_and_keepdim_are_accepted() -> None:
@@ -168,11 +164,7 @@ def test_indexing_scatters_gradients_back(index: tuple) -> None:
     tidx = tuple(torch.tensor(i) if isinstance(i, np.ndarray) else i for i in idx) if isinstance(idx, tuple) else (
         torch.tensor(idx) if isinstance(idx, np.ndarray) else idx)  # fmt: skip
     out, tout = x[idx], tx[tidx]
-    agree(out.data, tout)
-    w = weights_like(out.shape)
-    (out * w).sum().backward()
-    (tout * torch.tensor(w)).sum().backward()
-    agree(x.grad, tx.grad)
+    check(out, tout, (x, tx))
 
 
 @given(data=st.data())
@@ -183,11 +175,7 @@ def test_reshape_and_transpose(data: st.DataObject) -> None:
     x, tx = Tensor(a, requires_grad=True), torch_of(a)
     out = x.transpose(*perm).reshape(-1) if a.size else x.transpose(*perm).reshape(a.size)
     tout = tx.permute(*perm).reshape(-1)
-    agree(out.data, tout)
-    w = weights_like(out.shape)
-    (out * w).sum().backward()
-    (tout * torch.tensor(w)).sum().backward()
-    agree(x.grad, tx.grad)
+    check(out, tout, (x, tx))
     assert x.T.shape == tuple(reversed(shape))
 
 
@@ -201,12 +189,7 @@ def test_concatenate_and_stack(axis: int) -> None:
         (stack([x, y], dim=axis), torch.stack([tx, ty], dim=axis)),
     ]:
         x.grad = y.grad = tx.grad = ty.grad = None
-        agree(ours.data, theirs)
-        w = weights_like(ours.shape)
-        (ours * w).sum().backward()
-        (theirs * torch.tensor(w)).sum().backward()
-        agree(x.grad, tx.grad)
-        agree(y.grad, ty.grad)
+        check(ours, theirs, (x, tx), (y, ty))
 
 
 @given(data=st.data())
@@ -215,11 +198,7 @@ def test_log_softmax(data: st.DataObject) -> None:
     axis = data.draw(st.integers(-a.ndim, a.ndim - 1))
     x, tx = Tensor(a, requires_grad=True), torch_of(a)
     out, tout = x.log_softmax(axis), torch.log_softmax(tx, dim=axis)
-    agree(out.data, tout)
-    w = weights_like(out.shape)
-    (out * w).sum().backward()
-    (tout * torch.tensor(w)).sum().backward()
-    agree(x.grad, tx.grad)
+    check(out, tout, (x, tx))
 
 
 def test_log_softmax_of_huge_logits_does_not_overflow() -> None:
@@ -239,12 +218,7 @@ def test_matmul_on_random_shapes(data: st.DataObject) -> None:
     a, b = data.draw(arrays(sa)), data.draw(arrays(sb))
     x, y, tx, ty = Tensor(a, requires_grad=True), Tensor(b, requires_grad=True), torch_of(a), torch_of(b)
     out, tout = x @ y, tx @ ty
-    agree(out.data, tout)
-    w = weights_like(out.shape)
-    (out * w).sum().backward()
-    (tout * torch.tensor(w)).sum().backward()
-    agree(x.grad, tx.grad)
-    agree(y.grad, ty.grad)
+    check(out, tout, (x, tx), (y, ty))
 
 
 @given(data=st.data())
@@ -256,8 +230,4 @@ def test_basic_indexing_on_random_shapes(data: st.DataObject) -> None:
     a = data.draw(arrays(shape))
     x, tx = Tensor(a, requires_grad=True), torch_of(a)
     out, tout = x[index], tx[index]
-    agree(out.data, tout)
-    w = weights_like(out.shape)
-    (out * w).sum().backward()
-    (tout * torch.tensor(w)).sum().backward()
-    agree(x.grad, tx.grad)
+    check(out, tout, (x, tx))
