@@ -148,7 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
     t = sub.add_parser(
         "train",
         help="train an MLP (no options: the original micrograd demo)",
-        description="Train an MLP on the scalar engine (or, with --engine tensor, the Tensor engine). "
+        description="Train an MLP on the scalar engine (or compiled, or on the Tensor engine: see --engine). "
         "With no options this is the original micrograd demo: "
         "moons (100 points, noise 0.1, seed 1337), MLP(2, [16, 16, 1]), max-margin loss + 1e-4 L2, "
         "SGD with the learning rate falling linearly from 1.0 to 0.1, 100 full-batch steps. "
@@ -177,7 +177,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument(
         "--engine",
         choices=ENGINES,
-        help="scalar: the lecture's Value graph (default); tensor: the same math on NumPy arrays, much faster",
+        help="scalar: the lecture's Value graph (default); compiled: that graph traced once, then replayed as array "
+        "operations (micrograd.compile); tensor: the same math on NumPy arrays",
     )
     t.add_argument("--quiet", action="store_true", help="no progress bar")
     t.set_defaults(func=lambda args: train_command(args, t))

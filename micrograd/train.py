@@ -17,8 +17,9 @@ from micrograd.nn import MLP
 from micrograd.optim import SGD, Adam, Optimizer, constant, linear_decay
 
 LOSSES = ("hinge", "mse", "bce", "ce")
-#: scalar: micrograd.nn on Values (the lecture's engine); tensor: micrograd.tensor.nn on NumPy arrays.
-ENGINES = ("scalar", "tensor")
+#: scalar: micrograd.nn on Values (the lecture's engine); compiled: the same Values, traced once and replayed
+#: as array operations (micrograd.compile); tensor: micrograd.tensor.nn on NumPy arrays.
+ENGINES = ("scalar", "compiled", "tensor")
 BINARY_LOSSES = ("hinge", "mse", "bce")
 
 
@@ -138,6 +139,40 @@ def batch_loss(model: Any, config: Config, X: list[list[float]], y: list[int]) -
     return total, sum(hits) / len(hits)
 
 
+def compiled_batch_loss(model: MLP, config: Config) -> Any:
+    """``batch_loss`` for the scalar model, compiled: the graph is traced once per batch size, then replayed.
+
+    Class labels become one-hot numbers (z[k] = sum of t_i z_i), so that every batch of one size shares a
+    program; the batch accuracy is read from the returned scores, outside the compiled function.
+    """
+    from micrograd.compiler import compile
+
+    def loss_and_scores(X: list[list[float]], targets: list[Any]) -> tuple[Value, list[Any]]:
+        scores = [model(x) for x in X]
+        if config.loss == "ce":
+            terms = [losses.logsumexp(z) - sum(t * zi for t, zi in zip(row, z)) for z, row in zip(scores, targets)]
+            data_loss = sum(terms) * (1.0 / len(terms))
+        else:
+            fn = {"hinge": losses.hinge, "mse": losses.mse, "bce": losses.bce_with_logits}[config.loss]
+            data_loss = fn(scores, targets)
+        total = data_loss + losses.l2(model.parameters(), config.l2) if config.l2 else data_loss
+        return total, scores
+
+    step = compile(loss_and_scores)
+
+    def run(X: list[list[float]], y: list[int]) -> tuple[Value, float]:
+        if config.loss == "ce":
+            width = model.nouts[-1]
+            total, scores = step(X, [[float(i == k) for i in range(width)] for k in y])
+            hits = [max(range(width), key=lambda i, s=s: s[i].data) == k for s, k in zip(scores, y)]
+        else:
+            total, scores = step(X, labels_for(config.loss, y))
+            hits = [(s.data > 0) == (k == 1) for s, k in zip(scores, y)]
+        return total, sum(hits) / len(hits)
+
+    return run
+
+
 def make_optimizer(config: Config, model: Any) -> Optimizer:
     lr = linear_decay(config.lr, config.lr_end, config.steps) if config.schedule == "linear" else constant(config.lr)
     if config.optimizer == "adam":
@@ -152,10 +187,12 @@ def train(config: Config, progress: Any = None) -> Result:
     model = build_model(config, data)
     opt = make_optimizer(config, model)
     batches = minibatches(len(data.X_train), config.batch_size, config.seed)
+    run_batch = compiled_batch_loss(model, config) if config.engine == "compiled" else None
     loss_log, acc_log = [], []
     for step in range(config.steps):
         idx = next(batches)
-        total, acc = batch_loss(model, config, [data.X_train[i] for i in idx], [data.y_train[i] for i in idx])
+        X, y = [data.X_train[i] for i in idx], [data.y_train[i] for i in idx]
+        total, acc = run_batch(X, y) if run_batch else batch_loss(model, config, X, y)
         opt.zero_grad()
         total.backward()
         opt.step()

@@ -24,6 +24,13 @@ def _stable_sigmoid(x: np.ndarray) -> np.ndarray:
     return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
+def _logsumexp_of(xs: tuple[np.ndarray, ...]) -> np.ndarray:
+    """log(e^x1 + ... + e^xn) elementwise over n arrays, from their maximum as the scalar forward does."""
+    m = np.maximum.reduce(xs)
+    m = np.where(np.isfinite(m), m, 0.0)
+    return m + np.log(sum(np.exp(x - m) for x in xs))
+
+
 #: The elementwise ops of the scalar engine, computed on arrays. Their derivatives are the ops' own rules.
 KERNELS: dict[type, Any] = {
     ops.Add: lambda op, x, y: x + y,
@@ -44,6 +51,8 @@ KERNELS: dict[type, Any] = {
     ops.Softplus: lambda op, x: np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x))),
     ops.Sin: lambda op, x: np.sin(x),
     ops.Cos: lambda op, x: np.cos(x),
+    ops.WeightedSum: lambda op, b, *wx: op.forward(b, *wx),  # its forward is plain arithmetic, in order
+    ops.LogSumExp: lambda op, *xs: _logsumexp_of(xs),
 }
 
 
