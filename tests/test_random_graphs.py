@@ -49,9 +49,13 @@ def _fine(v: float) -> bool:
     return math.isfinite(v) and abs(v) < 1e4
 
 
-def build(leaves: list[float], steps: list) -> tuple[list[Value], list[Value], list[torch.Tensor], list[torch.Tensor]]:
-    """Build the same graph in both engines, skipping any step outside an op's smooth domain."""
-    ours = [Value(x) for x in leaves]
+def build(
+    leaves: list[float], steps: list, ours: list[Value] | None = None
+) -> tuple[list[Value], list[Value], list[torch.Tensor], list[torch.Tensor]]:
+    """Build the same graph in both engines, skipping any step outside an op's smooth domain.
+
+    ``ours``: the Values to use as our leaves (default: new ones holding ``leaves``)."""
+    ours = [Value(x) for x in leaves] if ours is None else ours
     theirs = torch_leaves(leaves)
     nodes, t_nodes = list(ours), list(theirs)
     for step in steps:
