@@ -22,7 +22,10 @@ def test_first_demo_steps_agree_with_the_original_to_1e_12() -> None:
         theirs = bench.run(original, data, 3)
         ours = bench.run(sys.executable, data, 3)
         ours_unfused = bench.run(sys.executable, data, 3, "--unfused")
+        ours_compiled = bench.run(sys.executable, data, 3, "--compiled")
     assert theirs["loss"][0] == pytest.approx(0.8958441028683222, rel=1e-15)
     assert bench.max_relative_difference(ours["loss"], theirs["loss"]) < 1e-12
     assert bench.max_relative_difference(ours_unfused["loss"], theirs["loss"]) < 1e-12
+    assert bench.max_relative_difference(ours_compiled["loss"], theirs["loss"]) < 1e-12
+    assert ours_compiled["accuracy"] == theirs["accuracy"]
     assert ours["accuracy"] == theirs["accuracy"]
