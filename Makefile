@@ -24,6 +24,7 @@ bench: $(READY)
 	$(BIN)/python benchmarks/w1_vs_original.py
 	$(BIN)/python benchmarks/tensor_vs_torch.py
 	$(BIN)/python benchmarks/compile_scaling.py
+	$(BIN)/python benchmarks/playground_speed.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache

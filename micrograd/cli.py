@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import time
 from collections.abc import Sequence
@@ -110,6 +111,21 @@ def train_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> 
     return 0
 
 
+def _port(text: str) -> int:
+    value = int(text)
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"must be a port number from 1 to 65535, got {text}")
+    return value
+
+
+def playground_command(args: argparse.Namespace) -> int:
+    from micrograd.playground import serve
+
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C is how one stops it
+        serve(args.host, args.port, open_browser=not args.no_browser)
+    return 0
+
+
 GRAPH_EXAMPLES = {
     "neuron": "the lecture's 2-input tanh neuron (o = 0.7071)",
     "readme": "the README expression (g = 24.7041)",
@@ -197,6 +213,16 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--highlight", type=int, default=0, help="fill the k nodes with the largest |grad|")
     g.add_argument("--unfused", action="store_true", help="mlp: draw each neuron as the lecture's * and + nodes")
     g.set_defaults(func=lambda args: graph_command(args, g))
+    pg = sub.add_parser(
+        "playground",
+        help="train in the browser and watch backprop happen live",
+        description="Start the playground, a local web app, and open it in the browser. It listens on 127.0.0.1 "
+        "(this machine only) unless --host is given.",
+    )
+    pg.add_argument("--port", type=_port, default=8000, help="port to listen on (default 8000)")
+    pg.add_argument("--host", help="address to listen on (default 127.0.0.1; anything else is reachable by others)")
+    pg.add_argument("--no-browser", dest="no_browser", action="store_true", help="do not open a browser")
+    pg.set_defaults(func=playground_command)
     p = sub.add_parser("demo", help="run the README example and train the lecture's tiny MLP")
     p.add_argument("--steps", type=int, default=20, help="gradient-descent steps (default: 20)")
     p.set_defaults(func=demo)

@@ -182,7 +182,9 @@ def _operand(x: Any) -> Value | None:
 
 
 def _fail(op: ops.Op, args: tuple[Value, ...], err: Exception) -> DomainError:
-    return DomainError(f"{op.name}: undefined or too large at {describe(args)}: {err}")
+    error = DomainError(f"{op.name}: undefined or too large at {describe(args)}: {err}")
+    error.op, error.operands = op.name, args  # what failed, for tools that show the graph up to it
+    return error
 
 
 def _unary(op: ops.Op, x: Value) -> Value:

@@ -12,7 +12,11 @@ class DomainError(ValueError, ArithmeticError):
     Raised instead of Python's ZeroDivisionError / OverflowError / "math domain error" and instead of a
     silent complex number, with a message that names the op, the operand values and their labels.
     It subclasses both ValueError and ArithmeticError, so existing ``except`` clauses keep working.
+    Raised by a forward op, it also carries ``op`` (the op's name) and ``operands`` (its input Values).
     """
+
+    op: str = ""
+    operands: tuple[Any, ...] = ()
 
 
 def describe(values: Iterable[Any]) -> str:

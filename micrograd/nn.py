@@ -156,7 +156,15 @@ class MLP(Module):
     def save(self, path: str | os.PathLike) -> None:
         """Write the architecture and every weight to a JSON file, atomically: a crash mid-write leaves
         any previous file at ``path`` whole. Load it back with ``micrograd.nn.load``."""
-        state = {
+        state = self.to_state()
+        bad = [i for i, p in enumerate(self.parameters()) if not math.isfinite(p.data)]
+        if bad:
+            raise ValueError(f"cannot save {path}: parameter {bad[0]} is {self.parameters()[bad[0]].data}")
+        write_atomically(Path(path), json.dumps(state, indent=1))
+
+    def to_state(self) -> dict[str, Any]:
+        """The architecture and every weight as plain JSON data (what ``save`` writes)."""
+        return {
             "format": FORMAT,
             "version": 1,
             "architecture": {
@@ -167,10 +175,6 @@ class MLP(Module):
             },
             "layers": [[{"w": [w.data for w in n.w], "b": n.b.data} for n in layer.neurons] for layer in self.layers],
         }
-        bad = [i for i, p in enumerate(self.parameters()) if not math.isfinite(p.data)]
-        if bad:
-            raise ValueError(f"cannot save {path}: parameter {bad[0]} is {self.parameters()[bad[0]].data}")
-        write_atomically(Path(path), json.dumps(state, indent=1))
 
 
 FORMAT = "micrograd.mlp"
@@ -192,6 +196,11 @@ def load(path: str | os.PathLike) -> MLP:
         state = json.loads(Path(path).read_text(encoding="utf-8"))
     except json.JSONDecodeError as err:
         raise ValueError(f"{path} is not a valid micrograd model file: not JSON ({err})") from None
+    return from_state(state, path)
+
+
+def from_state(state: Any, path: Any = "model") -> MLP:
+    """Build the model that ``MLP.to_state`` describes, checking everything as ``load`` does."""
     _require(isinstance(state, dict) and state.get("format") == FORMAT, path, f"'format' is not {FORMAT!r}")
     _require(state.get("version") == 1, path, f"unsupported version {state.get('version')!r}")
     arch = state.get("architecture")

@@ -1,0 +1,304 @@
+// micrograd playground: the page. It only draws what the server sends and sends what the user does, as JSON.
+"use strict";
+
+const COLORS = ["#ef6c00", "#1565c0", "#2e7d32", "#6a1b9a"];
+const RGB = [[239, 108, 0], [21, 101, 192], [46, 125, 50], [106, 27, 154]];
+const $ = (id) => document.getElementById(id);
+const FIELDS = ["dataset", "samples", "noise", "test_ratio", "seed", "activation", "loss", "optimizer", "lr", "l2", "batch_size"];
+const NUMERIC = new Set(["samples", "noise", "test_ratio", "seed", "lr", "l2", "batch_size"]);
+
+const state = { data: null, frame: null, graph: null, curves: [], tests: [], selectedNode: null, walk: null, points: [] };
+let ws;
+
+// ------------------------------------------------------------------------------------------ connection
+function connect() {
+  ws = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`);
+  ws.onopen = () => {
+    const shared = readHash();
+    if (shared) send({ type: "config", config: shared.config, points: shared.points || [] });
+  };
+  ws.onmessage = (event) => receive(JSON.parse(event.data));
+  ws.onclose = () => status("disconnected from the server", true);
+}
+function send(message) { if (ws && ws.readyState === 1) ws.send(JSON.stringify(message)); }
+function status(text, error = false) { const s = $("status"); s.textContent = text || ""; s.className = error ? "error" : ""; }
+
+function receive(m) {
+  if (m.type === "data") { state.data = m; state.points = m.points; state.curves = []; state.tests = []; showConfig(m.config); drawBoundary(); }
+  else if (m.type === "frame") onFrame(m);
+  else if (m.type === "graph") setGraph(m.graph);
+  else if (m.type === "fd") showFd(m);
+  else if (m.type === "model") download("micrograd-model.json", m.model);
+  else if (m.type === "error") status(m.message, true);
+}
+
+function onFrame(f) {
+  state.frame = f;
+  for (const [step, loss, acc] of f.history) state.curves.push([step, loss, acc]);
+  if (f.test[0] !== null) state.tests.push([f.step, f.test[0], f.test[1]]);
+  $("counter").textContent = `step ${f.step}`;
+  $("play").textContent = f.playing ? "❚❚ pause" : "▶ play";
+  if (f.error) status(f.error, true);
+  const pct = (v) => (v === null || v === undefined ? "–" : `${(100 * v).toFixed(1)}%`);
+  const num = (v) => (v === null || v === undefined ? "–" : v.toFixed(4));
+  $("metrics").textContent = `train loss ${num(f.train[0])}  accuracy ${pct(f.train[1])}   test loss ${num(f.test[0])}  accuracy ${pct(f.test[1])}`;
+  $("metrics").dataset.trainAccuracy = f.train[1];
+  $("metrics").dataset.trainLoss = f.train[0];
+  drawBoundary(); drawCurves(); drawNetwork();
+  if (f.graph && !state.walk) setGraph(f.graph);
+}
+
+// ---------------------------------------------------------------------------------------- controls
+function readConfig() {
+  const c = {};
+  for (const k of FIELDS) c[k] = NUMERIC.has(k) ? Number($(k).value) : $(k).value;
+  c.hidden = $("hidden").value.split(",").map((s) => s.trim()).filter((s) => s).map(Number);
+  return c;
+}
+function showConfig(c) {
+  for (const k of FIELDS) $(k).value = c[k];
+  $("hidden").value = c.hidden.join(",");
+  const sel = $("click-class"); sel.innerHTML = "";
+  for (let k = 0; k < state.data.classes; k++) sel.add(new Option(String(k), String(k)));
+}
+$("apply").onclick = () => { status(""); send({ type: "config", config: readConfig(), points: [] }); };
+$("play").onclick = () => {
+  const playing = Boolean(state.frame && state.frame.playing);
+  send({ type: playing ? "pause" : "play" });
+  if (state.frame) state.frame.playing = !playing;
+  $("play").textContent = playing ? "▶ play" : "❚❚ pause";
+};
+$("step").onclick = () => send({ type: "step" });
+$("reset").onclick = () => { status(""); send({ type: "reset" }); };
+$("speed").oninput = () => { $("speed-value").textContent = $("speed").value; send({ type: "speed", steps_per_second: Number($("speed").value) }); };
+
+function fullState() { return { config: readConfig(), points: state.points }; }
+$("share").onclick = () => { location.hash = "state=" + btoa(JSON.stringify(fullState())); status("the address now holds this state: copy it to share"); };
+function readHash() {
+  const m = location.hash.match(/state=([A-Za-z0-9+/=]+)/);
+  if (!m) return null;
+  try { return JSON.parse(atob(m[1])); } catch (e) { status("the state in the address is damaged", true); return null; }
+}
+$("export-state").onclick = () => download("micrograd-playground.json", fullState());
+$("import-state").onchange = (e) => readFile(e, (s) => send({ type: "config", config: s.config, points: s.points || [] }));
+$("export-model").onclick = () => send({ type: "export_model" });
+$("import-model").onchange = (e) => readFile(e, (m) => send({ type: "import_model", model: m }));
+function download(name, obj) {
+  const a = document.createElement("a");
+  a.href = URL.createObjectURL(new Blob([JSON.stringify(obj, null, 1)], { type: "application/json" }));
+  a.download = name; a.click();
+}
+function readFile(event, then) {
+  const file = event.target.files[0]; if (!file) return;
+  file.text().then((t) => { try { then(JSON.parse(t)); } catch (e) { status(`${file.name} is not JSON`, true); } });
+  event.target.value = "";
+}
+
+// ------------------------------------------------------------------------------------ boundary plot
+function toCanvas(x, y, c) {
+  const [x0, x1, y0, y1] = state.data.bounds;
+  return [((x - x0) / (x1 - x0)) * c.width, ((y1 - y) / (y1 - y0)) * c.height];
+}
+function drawBoundary() {
+  const c = $("boundary"), g = c.getContext("2d");
+  if (!state.data) return;
+  g.clearRect(0, 0, c.width, c.height);
+  const f = state.frame;
+  if (f) {
+    const n = f.grid, img = g.createImageData(n, n);
+    for (let i = 0; i < n * n; i++) {
+      const v = f.boundary[i];
+      let rgb, strength;
+      if (state.data.classes > 2) { const k = Math.floor(v); rgb = RGB[k]; strength = (v - k) * 2; }
+      else { rgb = v > 0.5 ? RGB[1] : RGB[0]; strength = Math.abs(v - 0.5) * 2; }
+      const a = 40 + 120 * strength;
+      img.data.set([rgb[0], rgb[1], rgb[2], a], 4 * i);
+    }
+    const tmp = document.createElement("canvas"); tmp.width = n; tmp.height = n;
+    tmp.getContext("2d").putImageData(img, 0, 0);
+    g.imageSmoothingEnabled = true; g.drawImage(tmp, 0, 0, c.width, c.height);
+  }
+  const dot = (p, filled) => {
+    const [px, py] = toCanvas(p[0], p[1], c);
+    g.beginPath(); g.arc(px, py, 4, 0, 2 * Math.PI);
+    g.fillStyle = filled ? COLORS[p[2]] : "#fff"; g.strokeStyle = filled ? "#fff" : COLORS[p[2]];
+    g.lineWidth = filled ? 1 : 2; g.fill(); g.stroke();
+  };
+  state.data.test.forEach((p) => dot(p, false));
+  state.data.train.forEach((p) => dot(p, true));
+  const sel = state.graph && state.data.train[state.graph.example];
+  if (sel) { const [px, py] = toCanvas(sel[0], sel[1], c); g.beginPath(); g.arc(px, py, 8, 0, 2 * Math.PI); g.strokeStyle = "#d81b60"; g.lineWidth = 2.5; g.stroke(); }
+}
+$("boundary").onclick = (e) => {
+  const c = $("boundary"), r = c.getBoundingClientRect();
+  const px = ((e.clientX - r.left) / r.width) * c.width, py = ((e.clientY - r.top) / r.height) * c.height;
+  let best = -1, bestD = 64;
+  state.data.train.forEach((p, i) => { const [qx, qy] = toCanvas(p[0], p[1], c); const d = (qx - px) ** 2 + (qy - py) ** 2; if (d < bestD) { bestD = d; best = i; } });
+  if (best >= 0) { state.walk = null; send({ type: "select", index: best }); return; }
+  const [x0, x1, y0, y1] = state.data.bounds;
+  const x = x0 + (px / c.width) * (x1 - x0), y = y1 - (py / c.height) * (y1 - y0);
+  send({ type: "add_point", point: [x, y, Number($("click-class").value)] });
+};
+
+// ---------------------------------------------------------------------------------------- curves
+function drawCurves() {
+  const c = $("curves"), g = c.getContext("2d"), pad = 24;
+  g.clearRect(0, 0, c.width, c.height);
+  const train = state.curves.filter((p) => p[1] !== null);
+  if (!train.length) return;
+  const last = train[train.length - 1][0], maxLoss = Math.max(...train.map((p) => p[1]), ...state.tests.map((p) => p[1]), 1e-9);
+  const X = (s) => pad + ((c.width - 2 * pad) * s) / Math.max(last, 1), Y = (v, top) => c.height - pad - (c.height - 2 * pad) * (v / top);
+  const line = (pts, color, dash, top, idx) => {
+    g.beginPath(); g.setLineDash(dash); g.strokeStyle = color; g.lineWidth = 1.5;
+    pts.forEach((p, i) => (i ? g.lineTo(X(p[0]), Y(p[idx], top)) : g.moveTo(X(p[0]), Y(p[idx], top)))); g.stroke(); g.setLineDash([]);
+  };
+  g.strokeStyle = "#ccc"; g.strokeRect(pad, pad, c.width - 2 * pad, c.height - 2 * pad);
+  line(train, COLORS[1], [], maxLoss, 1); line(state.tests, COLORS[0], [], maxLoss, 1);
+  line(train, COLORS[1], [4, 3], 1, 2); line(state.tests, COLORS[0], [4, 3], 1, 2);
+  g.fillStyle = "#555"; g.fillText(`loss (solid, max ${maxLoss.toFixed(3)})  accuracy (dashed, 0–100%)`, pad, 14); g.fillText(`step ${last}`, c.width - pad - 50, c.height - 8);
+}
+
+// --------------------------------------------------------------------------------------- network
+function drawNetwork() {
+  const c = $("network"), g = c.getContext("2d"), net = state.frame.network;
+  g.clearRect(0, 0, c.width, c.height);
+  const sizes = [2, ...net.biases.map((b) => b.length)], T = 22;
+  const pos = sizes.map((n, l) => Array.from({ length: n }, (_, i) => [20 + (l * (c.width - 50)) / (sizes.length - 1), ((i + 1) * c.height) / (n + 1)]));
+  net.weights.forEach((w, l) => w.forEach((row, i) => row.forEach((v, j) => {
+    const [ax, ay] = pos[l][i], [bx, by] = pos[l + 1][j];
+    g.beginPath(); g.moveTo(ax + T / 2, ay); g.lineTo(bx - T / 2, by);
+    g.strokeStyle = v >= 0 ? "rgba(21,101,192,0.7)" : "rgba(239,108,0,0.7)"; g.lineWidth = Math.min(5, 0.3 + Math.abs(v) * 1.5); g.stroke();
+  })));
+  pos.forEach((layer, l) => layer.forEach(([x, y], i) => {
+    if (l === 0) { g.fillStyle = "#eceff1"; g.fillRect(x - T / 2, y - T / 2, T, T); g.fillStyle = "#333"; g.fillText(`x${i + 1}`, x - 6, y + 4); return; }
+    const thumb = net.thumbs[l - 1][i], n = Math.round(Math.sqrt(thumb.length));
+    const lo = Math.min(...thumb), hi = Math.max(...thumb), span = hi - lo || 1;
+    for (let r = 0; r < n; r++) for (let q = 0; q < n; q++) {
+      const v = (thumb[r * n + q] - lo) / span;
+      g.fillStyle = `rgb(${255 - 200 * v},${255 - 130 * v},${255 - 40 * v})`;
+      g.fillRect(x - T / 2 + (q * T) / n, y - T / 2 + (r * T) / n, T / n + 0.5, T / n + 0.5);
+    }
+    g.strokeStyle = "#555"; g.lineWidth = 1; g.strokeRect(x - T / 2, y - T / 2, T, T);
+  }));
+}
+
+// ------------------------------------------------------------------------------ computation graph
+const BOX_W = 168, BOX_H = 30, GAP_X = 40, GAP_Y = 8;
+const fmt = (v) => (typeof v === "string" ? v : Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(2) : v.toFixed(4));
+
+function layout(graph) {
+  const consumers = graph.nodes.map(() => []), inputs = graph.nodes.map(() => []);
+  for (const e of graph.edges) { consumers[e.from].push(e.to); inputs[e.to].push(e.from); }
+  const col = graph.nodes.map(() => 0);
+  for (const n of graph.nodes) if (n.op) col[n.id] = 1 + Math.max(...inputs[n.id].map((i) => col[i]));
+  for (const n of graph.nodes) if (!n.op && consumers[n.id].length) col[n.id] = Math.min(...consumers[n.id].map((j) => col[j])) - 1;
+  const columns = {};
+  for (const n of graph.nodes) (columns[col[n.id]] = columns[col[n.id]] || []).push(n.id);
+  const minCol = Math.min(...col), at = {};
+  let height = 0;
+  for (const [k, ids] of Object.entries(columns)) {
+    ids.sort((a, b) => (consumers[a][0] ?? a) - (consumers[b][0] ?? b) || a - b);
+    ids.forEach((id, r) => { at[id] = [(Number(k) - minCol) * (BOX_W + GAP_X) + 6, r * (BOX_H + GAP_Y) + 6]; });
+    height = Math.max(height, ids.length * (BOX_H + GAP_Y) + 12);
+  }
+  return { at, width: (Math.max(...col) - minCol + 1) * (BOX_W + GAP_X), height, consumers };
+}
+
+function setGraph(graph) {
+  state.graph = graph; state.walk = null;
+  $("bw-next").disabled = $("bw-end").disabled = true; $("bw-note").textContent = "";
+  if (!graph) return;
+  $("example").textContent = `${graph.example} (x = [${graph.x.map((v) => v.toFixed(2)).join(", ")}], class ${graph.label})`;
+  state.layout = layout(graph);
+  renderGraph();
+  drawBoundary();
+  if (graph.failure) status(`backward failed: ${graph.failure}`, true);
+  if (state.selectedNode !== null && state.selectedNode < graph.nodes.length) showNode(state.selectedNode);
+}
+
+function renderGraph() {
+  const graph = state.graph, L = state.layout, svg = $("graph"), walk = state.walk;
+  svg.setAttribute("width", L.width); svg.setAttribute("height", L.height);
+  const parts = [];
+  for (const e of graph.edges) {
+    const [ax, ay] = L.at[e.from], [bx, by] = L.at[e.to];
+    const active = walk && walk.current === e.to;
+    parts.push(`<path class="edge${active ? " active" : ""}" d="M${ax + BOX_W},${ay + BOX_H / 2} C${ax + BOX_W + GAP_X / 2},${ay + BOX_H / 2} ${bx - GAP_X / 2},${by + BOX_H / 2} ${bx},${by + BOX_H / 2}"/>`);
+  }
+  for (const n of graph.nodes) {
+    const [x, y] = L.at[n.id];
+    const grad = walk ? walk.grads[n.id] : n.grad;
+    const cls = ["node", n.op ? "op" : "leaf", n.id === graph.root ? "root" : "", n.id === graph.bad ? "bad" : "",
+      n.id === state.selectedNode ? "selected" : "", walk && walk.current === n.id ? "current" : "", walk && walk.touched.has(n.id) ? "touched" : ""].join(" ");
+    const title = `${n.label || ""}${n.op ? (n.label ? "  = " : "= ") + n.op : ""}`;
+    const acc = walk && walk.accumulated.has(n.id) ? `<text class="acc" x="${x + BOX_W - 18}" y="${y + 11}">+=</text>` : "";
+    parts.push(`<g class="${cls}" data-id="${n.id}"><rect x="${x}" y="${y}" width="${BOX_W}" height="${BOX_H}" rx="3"/>` +
+      `<text x="${x + 4}" y="${y + 11}">${escapeHtml(title)}</text>` +
+      `<text x="${x + 4}" y="${y + 24}">data ${fmt(n.data)} | grad ${fmt(grad)}</text>${acc}</g>`);
+  }
+  svg.innerHTML = parts.join("");
+  svg.querySelectorAll("g.node").forEach((el) => { el.onclick = () => showNode(Number(el.dataset.id)); });
+}
+function escapeHtml(s) { return s.replace(/[&<>"]/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[ch]); }
+
+function name(n) { return n.label || `${n.op} #${n.id}`; }
+function showNode(id) {
+  state.selectedNode = id;
+  const g = state.graph, n = g.nodes[id];
+  const uses = g.edges.filter((e) => e.from === id);
+  let text = `${name(n)}${n.op ? ` = ${n.op}(${g.edges.filter((e) => e.to === id).map((e) => name(g.nodes[e.from])).join(", ")})` : " (a leaf)"}\n`;
+  text += `data ${fmt(n.data)}\ngrad ${fmt(n.grad)} = d(loss)/d(${name(n)})\n\n`;
+  if (id === g.root) text += "This is the loss itself: its gradient is 1 by definition.\n";
+  else if (!uses.length) text += "Nothing uses this node: its gradient is 0.\n";
+  else {
+    text += "chain rule: sum over every use of (local derivative × grad of the user)\n";
+    let total = 0;
+    for (const e of uses) {
+      const user = g.nodes[e.to], term = (typeof e.local === "number" && typeof user.grad === "number") ? e.local * user.grad : NaN;
+      total += term;
+      text += `  d ${name(user)} / d ${name(n)} = ${fmt(e.local)}   × grad ${fmt(user.grad)}   = ${fmt(term)}\n`;
+    }
+    text += `  sum = ${fmt(total)}${uses.length > 1 ? `   (${uses.length} uses: the contributions add up, +=)` : ""}\n`;
+  }
+  text += "\nfinite-difference check: asking the server…";
+  $("node-detail").textContent = text;
+  $("node-detail").dataset.node = id;
+  renderGraph();
+  send({ type: "fd", node: id });
+}
+function showFd(m) {
+  const el = $("node-detail");
+  if (Number(el.dataset.node) !== m.node) return;
+  const ok = typeof m.numerical === "number" && typeof m.backprop === "number" && Math.abs(m.numerical - m.backprop) <= 1e-5 * Math.max(1, Math.abs(m.numerical));
+  el.textContent = el.textContent.replace("finite-difference check: asking the server…",
+    `finite-difference check (nudge ±${m.h.toExponential(1)}): numerical ${fmt(m.numerical)}, backprop ${fmt(m.backprop)} — ${ok ? "agree" : "DIFFER (a kink, such as ReLU at 0, or a bug)"}`);
+  el.dataset.fdOk = ok;
+}
+
+// --------------------------------------------------------------------------- step through backward
+$("bw-start").onclick = () => {
+  const g = state.graph; if (!g) return;
+  send({ type: "pause" });
+  const grads = g.nodes.map(() => 0); grads[g.root] = 1;
+  state.walk = { index: 0, current: null, grads, touched: new Set([g.root]), accumulated: new Set(), seen: new Set([g.root]) };
+  $("bw-next").disabled = false; $("bw-end").disabled = false;
+  $("bw-note").textContent = "grad of the loss = 1; press next node";
+  renderGraph();
+};
+$("bw-next").onclick = () => {
+  const g = state.graph, w = state.walk; if (!w) return;
+  if (w.index >= g.backward.length) { $("bw-note").textContent = "done: every grad is filled in"; $("bw-next").disabled = true; return; }
+  const id = g.backward[w.index++]; w.current = id; w.accumulated = new Set();
+  const notes = [];
+  for (const e of g.edges.filter((e) => e.to === id)) {
+    const add = (typeof e.local === "number" ? e.local : NaN) * w.grads[id];
+    if (w.seen.has(e.from)) { w.accumulated.add(e.from); notes.push(`${name(g.nodes[e.from])} += ${fmt(add)}`); }
+    else notes.push(`${name(g.nodes[e.from])} = ${fmt(add)}`);
+    w.grads[e.from] += add; w.seen.add(e.from); w.touched.add(e.from);
+  }
+  $("bw-note").textContent = `${w.index}/${g.backward.length}: ${name(g.nodes[id])} (${g.nodes[id].op}) sends: ${notes.join(", ")}`;
+  renderGraph();
+};
+$("bw-end").onclick = () => { state.walk = null; $("bw-next").disabled = $("bw-end").disabled = true; $("bw-note").textContent = ""; renderGraph(); };
+
+connect();

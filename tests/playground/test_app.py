@@ -1,0 +1,185 @@
+"""The playground's server through its WebSocket, as the page uses it (Starlette's TestClient, no browser)."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import time
+
+import pytest
+from starlette.testclient import TestClient
+
+from micrograd.playground.app import create_app
+
+
+@pytest.fixture
+def client() -> TestClient:
+    return TestClient(create_app())
+
+
+def receive(ws, kind: str, limit: int = 50) -> dict:
+    """The next message of ``kind`` (frames pushed meanwhile are skipped)."""
+    for _ in range(limit):
+        m = ws.receive_json()
+        if m["type"] == kind:
+            return m
+    raise AssertionError(f"no {kind!r} message")
+
+
+def test_the_page_and_its_files_are_served_without_any_outside_address(client: TestClient) -> None:
+    page = client.get("/")
+    assert page.status_code == 200 and "micrograd playground" in page.text
+    bodies = [page.text]
+    for asset in ("/static/app.js", "/static/style.css"):
+        body = client.get(asset)
+        assert body.status_code == 200
+        bodies.append(body.text)
+    for text in bodies:  # nothing fetched from elsewhere: no CDN, no remote script, style or font
+        assert not re.search(r"""(src|href|url)\s*[=(]\s*["']?(https?:)?//""", text)
+        assert "import(" not in text and "fetch(" not in text
+
+
+def test_a_new_connection_gets_data_and_a_frame(client: TestClient) -> None:
+    with client.websocket_connect("/ws") as ws:
+        data = receive(ws, "data")
+        assert data["config"]["dataset"] == "moons" and len(data["train"]) == 80 and len(data["test"]) == 20
+        frame = receive(ws, "frame")
+        assert frame["step"] == 0 and len(frame["boundary"]) == frame["grid"] ** 2
+        assert [len(w) for w in frame["network"]["weights"]] == [2, 8, 8]
+        graph = frame["graph"]
+        assert graph["nodes"][graph["root"]]["label"] == "loss" and graph["bad"] is None
+
+
+def test_steps_lower_the_loss_and_the_graph_obeys_the_chain_rule(client: TestClient) -> None:
+    with client.websocket_connect("/ws") as ws:
+        receive(ws, "frame")
+        ws.send_json({"type": "config", "config": {"activation": "tanh", "loss": "mse", "lr": 0.05}})
+        first = receive(ws, "frame")
+        for _ in range(30):
+            ws.send_json({"type": "step"})
+            frame = receive(ws, "frame")
+        assert frame["step"] == 30 and frame["train"][0] < first["train"][0]
+        ws.send_json({"type": "select", "index": 3})
+        graph = receive(ws, "graph")["graph"]
+        assert graph["example"] == 3
+        nodes = graph["nodes"]
+        for node in nodes:  # every node's grad is the sum over its uses of local derivative x user's grad
+            uses = [e for e in graph["edges"] if e["from"] == node["id"]]
+            if node["id"] != graph["root"]:
+                expected = sum(e["local"] * nodes[e["to"]]["grad"] for e in uses)
+                assert math.isclose(node["grad"], expected, rel_tol=1e-9, abs_tol=1e-12)
+        assert sorted(graph["backward"]) == sorted(n["id"] for n in nodes if n["op"])
+        for node in [n for n in nodes if n["label"] in ("x1", "b1[0]", "score")]:  # tanh: smooth everywhere
+            ws.send_json({"type": "fd", "node": node["id"]})
+            fd = receive(ws, "fd")
+            assert fd["node"] == node["id"] and math.isclose(
+                fd["numerical"], fd["backprop"], rel_tol=1e-5, abs_tol=1e-8
+            )
+
+
+def test_play_pushes_frames_until_pause(client: TestClient) -> None:
+    with client.websocket_connect("/ws") as ws:
+        receive(ws, "frame")
+        ws.send_json({"type": "speed", "steps_per_second": 200})
+        ws.send_json({"type": "play"})
+        steps = [receive(ws, "frame")["step"] for _ in range(3)]
+        ws.send_json({"type": "pause"})
+        assert steps == sorted(steps) and steps[-1] > 0
+
+
+def test_bad_messages_get_an_error_and_the_connection_keeps_working(client: TestClient) -> None:
+    with client.websocket_connect("/ws") as ws:
+        receive(ws, "frame")
+        for bad, match in [
+            ("not json", "not JSON"),
+            (json.dumps({"type": "eval", "code": "__import__('os')"}), "unknown message 'eval'"),
+            (json.dumps({"type": "config", "config": {"hidden": [99]}}), "between 1 and 16"),
+            (json.dumps({"type": "select", "index": 10**6}), "index must be between 0 and 79"),
+            (json.dumps({"type": "fd", "node": 10**5}), "no node 100000"),
+            (json.dumps({"type": "speed", "steps_per_second": 0}), "between 1 and 500"),
+            ("x" * 300_000, "message too large"),
+        ]:
+            ws.send_text(bad)
+            assert match in receive(ws, "error")["message"]
+        ws.send_json({"type": "step"})
+        assert receive(ws, "frame")["step"] == 1
+
+
+def test_clicked_points_join_the_training_set(client: TestClient) -> None:
+    with client.websocket_connect("/ws") as ws:
+        receive(ws, "frame")
+        ws.send_json({"type": "add_point", "point": [0.1, 0.2, 1]})
+        data = receive(ws, "data")
+        assert data["train"][-1] == [0.1, 0.2, 1] and data["points"] == [[0.1, 0.2, 1]]
+        ws.send_json({"type": "reset"})
+        data = receive(ws, "data")
+        assert [0.1, 0.2, 1] in data["train"] + data["test"] and len(data["train"]) + len(data["test"]) == 101
+
+
+def test_tabs_are_independent_sessions(client: TestClient) -> None:
+    with client.websocket_connect("/ws") as a, client.websocket_connect("/ws") as b:
+        receive(a, "frame")
+        receive(b, "frame")
+        a.send_json({"type": "step"})
+        assert receive(a, "frame")["step"] == 1
+        b.send_json({"type": "config", "config": {"dataset": "xor"}})
+        assert receive(b, "data")["config"]["dataset"] == "xor"
+        a.send_json({"type": "step"})
+        frame = receive(a, "frame")
+        assert frame["step"] == 2
+        a.send_json({"type": "export_model"})
+        assert receive(a, "model")["model"]["architecture"]["nouts"] == [8, 8, 1]
+
+
+def test_models_export_and_import_in_the_library_format(client: TestClient) -> None:
+    with client.websocket_connect("/ws") as ws:
+        receive(ws, "frame")
+        for _ in range(5):
+            ws.send_json({"type": "step"})
+        ws.send_json({"type": "export_model"})
+        model = receive(ws, "model")["model"]
+        ws.send_json({"type": "reset"})
+        ws.send_json({"type": "import_model", "model": model})
+        data = receive(ws, "data")
+        while data["config"]["hidden"] != [8, 8]:
+            data = receive(ws, "data")
+        ws.send_json({"type": "export_model"})
+        assert receive(ws, "model")["model"] == model
+        model["layers"][0][0]["w"] = [1.0]
+        ws.send_json({"type": "import_model", "model": model})
+        assert "layer 0 neuron 0: 1 weights, expected 2" in receive(ws, "error")["message"]
+
+
+def test_a_diverging_run_pauses_names_the_step_and_flags_the_first_bad_node(client: TestClient) -> None:
+    with client.websocket_connect("/ws") as ws:
+        receive(ws, "frame")
+        ws.send_json({"type": "config", "config": {"loss": "mse", "lr": 5.0, "hidden": [16, 16, 16]}})
+        receive(ws, "frame")
+        for _ in range(60):
+            ws.send_json({"type": "step"})
+            frame = receive(ws, "frame")
+            if frame["error"]:
+                break
+        assert "training stopped at step" in frame["error"] and "**2: undefined or too large" in frame["error"]
+        assert not frame["playing"]
+        for index in range(80):  # an example whose own forward pass overflows shows the graph up to the failure
+            ws.send_json({"type": "select", "index": index})
+            graph = receive(ws, "graph")["graph"]
+            if graph["bad"] is not None:
+                break
+        bad = graph["nodes"][graph["bad"]]
+        assert bad["data"] == "error" and bad["op"] == "**2" and "too large" in graph["failure"]
+        assert any(e["to"] == graph["bad"] for e in graph["edges"])
+
+
+def test_frames_are_fast_enough_to_feel_live(client: TestClient) -> None:
+    """Not a timing assertion on this machine's speed, only that play reaches the rate asked for at all."""
+    with client.websocket_connect("/ws") as ws:
+        receive(ws, "frame")
+        ws.send_json({"type": "speed", "steps_per_second": 50})
+        ws.send_json({"type": "play"})
+        start = time.perf_counter()
+        frames = [receive(ws, "frame") for _ in range(5)]
+        ws.send_json({"type": "pause"})
+        assert frames[-1]["step"] > frames[0]["step"] and time.perf_counter() - start < 30

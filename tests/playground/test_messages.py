@@ -1,0 +1,46 @@
+"""Every message field is checked, with bounds, before the playground acts on it."""
+
+from __future__ import annotations
+
+import pytest
+
+from micrograd.playground import messages as msg
+
+
+def test_defaults_fill_what_a_config_leaves_out() -> None:
+    assert msg.config({}) == msg.DEFAULT_CONFIG
+    c = msg.config({"dataset": "spiral", "hidden": [16, 4], "lr": 0.5, "seed": 3})
+    assert (c["dataset"], c["hidden"], c["lr"], c["seed"], c["loss"]) == ("spiral", [16, 4], 0.5, 3, "hinge")
+
+
+@pytest.mark.parametrize(
+    ("raw", "match"),
+    [
+        ({"datset": "moons"}, "unknown config field 'datset'"),
+        ({"dataset": "mnist"}, "dataset must be one of moons, circles"),
+        ({"hidden": [8] * 5}, "at most 4 layer sizes"),
+        ({"hidden": [17]}, "neurons per layer must be between 1 and 16"),
+        ({"hidden": [2.5]}, "neurons per layer must be an integer"),
+        ({"samples": 5000}, "samples must be between 10 and 1000"),
+        ({"lr": float("nan")}, "lr must be between"),
+        ({"lr": "0.1"}, "lr must be a number"),
+        ({"noise": True}, "noise must be a number"),
+        ({"dataset": "blobs3", "loss": "hinge"}, "blobs3 has 3 classes: use the softmax cross-entropy loss"),
+        ([1, 2], "config must be an object"),
+    ],
+)
+def test_bad_configs_are_refused_with_a_reason(raw, match: str) -> None:
+    with pytest.raises(msg.BadMessage, match=match):
+        msg.config(raw)
+
+
+def test_points_and_message_types() -> None:
+    assert msg.point([0.5, -1, 1], classes=2) == (0.5, -1.0, 1)
+    for bad, match in [([0, 0], r"\[x, y, class\]"), ([0, 0, 2], "class must be between 0 and 1"),
+                       ([99, 0, 0], "coordinate must be between")]:  # fmt: skip
+        with pytest.raises(msg.BadMessage, match=match):
+            msg.point(bad, classes=2)
+    assert msg.check({"type": "play"}) == {"type": "play"}
+    for bad in [{"type": "eval", "code": "1+1"}, {"kind": "play"}, "play", None]:
+        with pytest.raises(msg.BadMessage, match="unknown message"):
+            msg.check(bad)
