@@ -120,8 +120,11 @@ def test_play_learn_inspect_and_step_through_backward(server: str, browser, tmp_
     # step through backward: the walk visits every op node, and the grads it builds equal the server's
     page.click("#bw-start")
     steps = page.evaluate("state.graph.backward.length")
+    accumulations = 0
     for _ in range(steps + 1):
         page.click("#bw-next")
+        accumulations += page.locator("#graph text.acc").count()  # '+=' on nodes used more than once
+    assert accumulations > 0
     walked = page.evaluate("state.walk.grads")
     served = page.evaluate("state.graph.nodes.map(n => n.grad)")
     assert np.allclose(walked, served, rtol=1e-9, atol=1e-12)
@@ -144,3 +147,24 @@ def test_clicking_empty_space_adds_a_point_and_bad_settings_show_an_error(server
     assert "between 1 and 16" in page.text_content("#status")
     page.click("#step")  # the server kept running
     page.wait_for_function("() => state.frame.step === 1")
+
+
+def test_the_whole_state_travels_in_the_address(server: str, browser) -> None:
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(server)
+    page.wait_for_selector("#graph g.node")
+    page.select_option("#dataset", "spiral")
+    page.fill("#hidden", "16,16,4")
+    page.select_option("#activation", "tanh")
+    page.click("#apply")
+    page.wait_for_function("() => state.data.config.dataset === 'spiral'")
+    box = page.locator("#boundary").bounding_box()
+    page.mouse.click(box["x"] + 3, box["y"] + 3)
+    page.wait_for_function("() => state.points.length === 1")
+    page.click("#share")
+    url = page.url
+    assert "#state=" in url
+    other = browser.new_page(viewport={"width": 1400, "height": 1000})  # a new tab: a new session
+    other.goto(url)
+    other.wait_for_function("() => state.data && state.data.config.dataset === 'spiral' && state.points.length === 1")
+    assert other.input_value("#hidden") == "16,16,4" and other.input_value("#activation") == "tanh"
