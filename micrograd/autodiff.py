@@ -15,11 +15,11 @@ if TYPE_CHECKING:
     from micrograd.engine import Value
 
 
-def topological_order(root: Value) -> list[Value]:
-    """Every node reachable from ``root``, each listed after all of its inputs (iterative DFS)."""
+def topological_order(*roots: Value) -> list[Value]:
+    """Every node reachable from the root(s), each listed after all of its inputs (iterative DFS)."""
     order: list[Value] = []
     visited = set()
-    stack: list[Value | None] = [root]
+    stack: list[Value | None] = list(reversed(roots))
     while stack:
         node = stack.pop()
         if node is None:  # marker: every input of the node beneath it is now in `order`

@@ -109,13 +109,7 @@ class Program:
 
     def __init__(self, name: str, roots: list[Value], inputs: list[Value], created: set[Value]):
         self.name = name
-        order: list[Value] = []
-        seen: set[Value] = set()
-        for root in roots:
-            for node in topological_order(root):
-                if node not in seen:
-                    seen.add(node)
-                    order.append(node)
+        order = topological_order(*roots)
         slot = {node: i for i, node in enumerate(order)}
         self.size = len(order)
         self.outputs = np.array([slot[r] for r in roots], dtype=np.intp)

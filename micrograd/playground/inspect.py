@@ -110,13 +110,7 @@ def finite_difference(root: Value, node_id: int, h: float = 1e-6) -> dict[str, A
 def failed_graph(err: Exception) -> dict[str, Any]:
     """The graph up to an op that failed (a DomainError), with the failed op as a last node, marked bad."""
     operands = [v for v in getattr(err, "operands", ()) if isinstance(v, Value)]
-    order: list[Value] = []
-    seen: set[Value] = set()
-    for operand in operands:
-        for node in topological_order(operand):
-            if node not in seen:
-                seen.add(node)
-                order.append(node)
+    order = topological_order(*operands)
     ids = {node: i for i, node in enumerate(order)}
     nodes = [
         {"id": i, "label": n.label, "op": n._op, "data": _number(n.data), "grad": "–"} for i, n in enumerate(order)

@@ -15,7 +15,7 @@ import micrograd
 from micrograd import DomainError, Op, Value, losses
 from micrograd.compiler import CompileError, TraceWarning
 from micrograd.nn import MLP
-from tests.oracle import ALL, OpCase
+from tests.oracle import ALL, Cube, OpCase
 from tests.test_random_graphs import build, graphs
 
 
@@ -100,16 +100,6 @@ def test_random_graphs_replay_as_the_eager_engine_computes_them(recipe, n_inputs
     want = grads_of(params, e_root)
     scale = max([1.0] + [abs(g) for g in want])
     assert all(same(a, b, scale) for a, b in zip(grads_of(params, root), want))
-
-
-class Cube(Op):
-    name = "cube"
-
-    def forward(self, x):
-        return x * x * x
-
-    def backward(self, g, out, x):
-        return (3 * x * x * g,)
 
 
 class Erf(Op):

@@ -13,7 +13,7 @@ import torch
 import micrograd
 from micrograd import Op
 from micrograd.tensor import Tensor, no_grad
-from tests.oracle import UNARY, OpCase
+from tests.oracle import UNARY, Cube, OpCase
 from tests.tensor.tensor_oracle import tensor_fn, torch_of
 
 SMOOTH = [c for c in UNARY if c.name not in ("relu", "abs")]
@@ -108,18 +108,6 @@ def test_graphs_are_freed_by_reference_counting() -> None:
         assert ref() is None
     finally:
         gc.enable()
-
-
-class Cube(Op):
-    """x^3, written with arithmetic only: the same class works on Values and Tensors."""
-
-    name = "cube"
-
-    def forward(self, x):
-        return x * x * x
-
-    def backward(self, g, out, x):
-        return (3 * x * x * g,)
 
 
 class Gamma(Op):
