@@ -126,6 +126,28 @@ def playground_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def export_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from micrograd import interop
+    from micrograd.nn import load
+
+    try:
+        model = load(args.model)
+    except (OSError, ValueError) as err:
+        parser.error(str(err))
+    out = Path(args.out or Path(args.model).with_suffix(".onnx" if args.to == "onnx" else ".pt2"))
+    try:
+        if args.to == "onnx":
+            interop.to_onnx(model, out)
+            how = f"onnxruntime.InferenceSession(path).run(None, {{'x': X}})  (X: float64, shape (batch, {model.nin}))"
+        else:
+            interop.to_torch_file(model, out)
+            how = f"torch.export.load(path).module()(X)  (X: float64 tensor, shape (batch, {model.nin}))"
+    except ImportError as err:
+        parser.error(str(err))
+    print(f"wrote {out}: {model}\nuse it with {how}")
+    return 0
+
+
 GRAPH_EXAMPLES = {
     "neuron": "the lecture's 2-input tanh neuron (o = 0.7071)",
     "readme": "the README expression (g = 24.7041)",
@@ -213,6 +235,16 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--highlight", type=int, default=0, help="fill the k nodes with the largest |grad|")
     g.add_argument("--unfused", action="store_true", help="mlp: draw each neuron as the lecture's * and + nodes")
     g.set_defaults(func=lambda args: graph_command(args, g))
+    ex = sub.add_parser(
+        "export",
+        help="export a saved model (model.json) to PyTorch or ONNX",
+        description="Export a model saved by 'micrograd train' (model.json) for PyTorch (a torch.export program, "
+        ".pt2, loaded with torch.export.load) or for any ONNX runtime (.onnx, float64).",
+    )
+    ex.add_argument("model", help="the model file, e.g. runs/<time>-moons/model.json")
+    ex.add_argument("--to", choices=["torch", "onnx"], required=True)
+    ex.add_argument("--out", help="file to write (default: beside the model, .pt2 or .onnx)")
+    ex.set_defaults(func=lambda args: export_command(args, ex))
     pg = sub.add_parser(
         "playground",
         help="train in the browser and watch backprop happen live",
