@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import math
 import re
-import time
 
 import pytest
 from starlette.testclient import TestClient
@@ -171,15 +170,3 @@ def test_a_diverging_run_pauses_names_the_step_and_flags_the_first_bad_node(clie
         bad = graph["nodes"][graph["bad"]]
         assert bad["data"] == "error" and bad["op"] == "**2" and "too large" in graph["failure"]
         assert any(e["to"] == graph["bad"] for e in graph["edges"])
-
-
-def test_frames_are_fast_enough_to_feel_live(client: TestClient) -> None:
-    """Not a timing assertion on this machine's speed, only that play reaches the rate asked for at all."""
-    with client.websocket_connect("/ws") as ws:
-        receive(ws, "frame")
-        ws.send_json({"type": "speed", "steps_per_second": 50})
-        ws.send_json({"type": "play"})
-        start = time.perf_counter()
-        frames = [receive(ws, "frame") for _ in range(5)]
-        ws.send_json({"type": "pause"})
-        assert frames[-1]["step"] > frames[0]["step"] and time.perf_counter() - start < 30
