@@ -111,11 +111,16 @@ def check_mlp(model: Any, nin: int, nouts: Sequence[int], activation: str, outpu
     """Check an MLP's sizes and activations (for either engine), then record them on ``model``."""
     if not nouts or any(not isinstance(n, int) or n < 1 for n in [nin, *nouts]):
         raise ValueError(f"MLP sizes must be positive integers, got nin={nin!r}, nouts={list(nouts)!r}")
-    for name in (activation, output_activation):
-        if name not in ACTIVATIONS:
-            raise ValueError(f"unknown activation {name!r}: choose one of {', '.join(ACTIVATIONS)}")
+    _check_activation(activation)
+    _check_activation(output_activation)
     model.nin, model.nouts = nin, list(nouts)
     model.activation, model.output_activation = activation, output_activation
+
+
+def describe_mlp(model: Any) -> str:
+    """'2 -> 16 -> 1; relu hidden, linear output; 65 parameters' for an MLP of either engine."""
+    sizes = " -> ".join(str(n) for n in [model.nin, *model.nouts])
+    return f"{sizes}; {model.activation} hidden, {model.output_activation} output; {model.num_parameters()} parameters"
 
 
 class MLP(Module):
@@ -147,11 +152,35 @@ class MLP(Module):
         return [p for layer in self.layers for p in layer.parameters()]
 
     def __repr__(self) -> str:
-        sizes = " -> ".join(str(n) for n in [self.nin, *self.nouts])
-        return (
-            f"MLP({sizes}; {self.activation} hidden, {self.output_activation} output; "
-            f"{self.num_parameters()} parameters)"
-        )
+        return f"MLP({describe_mlp(self)})"
+
+    @classmethod
+    def from_layers(
+        cls,
+        layers: Sequence[Sequence[tuple[Sequence[float], float]]],
+        activation: str = "relu",
+        output_activation: str = "linear",
+    ) -> MLP:
+        """The MLP holding exactly these weights: ``layers[i][j]`` is neuron j's (weights, bias) in layer i.
+
+        Python's ``random`` is left exactly as it was (building draws weights, which are then replaced).
+        """
+        if not layers or not layers[0]:
+            raise ValueError("MLP.from_layers: no layers")
+        state = random.getstate()
+        try:
+            model = cls(len(layers[0][0][0]), [len(layer) for layer in layers], activation, output_activation)
+        finally:
+            random.setstate(state)
+        for i, (given, layer) in enumerate(zip(layers, model.layers)):
+            for j, ((w, b), neuron) in enumerate(zip(given, layer.neurons)):
+                if len(w) != len(neuron.w):
+                    raise ValueError(f"MLP.from_layers: layer {i} neuron {j} has {len(w)} weights, expected "
+                                     f"{len(neuron.w)}")  # fmt: skip
+                for weight, value in zip(neuron.w, w):
+                    weight.data = float(value)
+                neuron.b.data = float(b)
+        return model
 
     def save(self, path: str | os.PathLike) -> None:
         """Write the architecture and every weight to a JSON file, atomically: a crash mid-write leaves
@@ -210,19 +239,19 @@ def from_state(state: Any, path: Any = "model") -> MLP:
     _require(isinstance(nouts, list) and all(isinstance(n, int) and n > 0 for n in nouts) and nouts, path, "bad nouts")
     for key in ("activation", "output_activation"):
         _require(arch.get(key) in ACTIVATIONS, path, f"bad {key} {arch.get(key)!r}")
-    model = MLP(nin, nouts, activation=arch["activation"], output_activation=arch["output_activation"])
     layers = state.get("layers")
-    _require(isinstance(layers, list) and len(layers) == len(model.layers), path, "wrong number of layers")
-    for i, (saved, layer) in enumerate(zip(layers, model.layers)):
-        _require(isinstance(saved, list) and len(saved) == len(layer.neurons), path, f"layer {i}: wrong neuron count")
-        for j, (s, neuron) in enumerate(zip(saved, layer.neurons)):
+    sizes = [nin, *nouts]
+    _require(isinstance(layers, list) and len(layers) == len(nouts), path, "wrong number of layers")
+    for i, saved in enumerate(layers):
+        _require(isinstance(saved, list) and len(saved) == nouts[i], path, f"layer {i}: wrong neuron count")
+        for j, s in enumerate(saved):
             where = f"layer {i} neuron {j}"
             _require(isinstance(s, dict) and isinstance(s.get("w"), list), path, f"{where}: no weight list")
-            _require(len(s["w"]) == len(neuron.w), path, f"{where}: {len(s['w'])} weights, expected {len(neuron.w)}")
+            _require(len(s["w"]) == sizes[i], path, f"{where}: {len(s['w'])} weights, expected {sizes[i]}")
             _require(
                 all(map(_number, s["w"])) and _number(s.get("b")), path, f"{where}: weights must be finite numbers"
             )
-            for w, value in zip(neuron.w, s["w"]):
-                w.data = float(value)
-            neuron.b.data = float(s["b"])
+    model = MLP.from_layers(
+        [[(s["w"], s["b"]) for s in saved] for saved in layers], arch["activation"], arch["output_activation"]
+    )
     return model

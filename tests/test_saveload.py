@@ -78,3 +78,29 @@ def test_a_model_with_nan_weights_is_not_saved(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="nan"):
         model.save(tmp_path / "m.json")
     assert not (tmp_path / "m.json").exists()
+
+
+def test_loading_leaves_pythons_random_stream_alone(tmp_path) -> None:
+    import random
+
+    from micrograd.nn import MLP, load
+
+    random.seed(3)
+    model = MLP(2, [3, 1])
+    model.save(tmp_path / "m.json")
+    state = random.getstate()
+    back = load(tmp_path / "m.json")
+    assert random.getstate() == state
+    assert [p.data for p in back.parameters()] == [p.data for p in model.parameters()]
+
+
+def test_from_layers_builds_exactly_the_given_weights() -> None:
+    import pytest
+
+    from micrograd.nn import MLP
+
+    model = MLP.from_layers([[([1.0, 2.0], 0.5)], [([3.0], -1.0), ([4.0], 0.0)]], "tanh", "sigmoid")
+    assert [p.data for p in model.parameters()] == [1.0, 2.0, 0.5, 3.0, -1.0, 4.0, 0.0]
+    assert (model.nin, model.nouts, model.activation, model.output_activation) == (2, [1, 2], "tanh", "sigmoid")
+    with pytest.raises(ValueError, match="layer 1 neuron 0 has 2 weights, expected 1"):
+        MLP.from_layers([[([1.0, 2.0], 0.5)], [([3.0, 1.0], -1.0)]])

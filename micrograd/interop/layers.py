@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import random
 from typing import Any
 
 import numpy as np
@@ -30,23 +29,14 @@ def dense_layers(model: Any) -> list[tuple[np.ndarray, np.ndarray, str]]:
 
 
 def build(layers: list[tuple[np.ndarray, np.ndarray]], activation: str, output_activation: str, engine: str) -> Any:
-    """Our MLP holding exactly these weights (the random stream is left as it was)."""
+    """Our MLP holding exactly these weights (Python's random stream is left as it was)."""
     if engine not in ("scalar", "tensor"):
         raise ValueError(f"engine must be 'scalar' or 'tensor', not {engine!r}")
-    nin = layers[0][0].shape[0]
     for i, (w, b) in enumerate(layers):
         if w.ndim != 2 or b.shape != (w.shape[1],) or (i and w.shape[0] != layers[i - 1][0].shape[1]):
             raise ValueError(f"layer {i}: weights {w.shape} and biases {b.shape} do not chain into an MLP")
-    state = random.getstate()
-    try:
-        model = nn.MLP(nin, [w.shape[1] for w, _ in layers], activation, output_activation)
-    finally:
-        random.setstate(state)
-    for layer, (w, b) in zip(model.layers, layers):
-        for j, neuron in enumerate(layer.neurons):
-            for i, weight in enumerate(neuron.w):
-                weight.data = float(w[i, j])
-            neuron.b.data = float(b[j])
+    model = nn.MLP.from_layers([[(w[:, j], b[j]) for j in range(w.shape[1])] for w, b in layers], activation,
+                               output_activation)  # fmt: skip
     if engine == "tensor":
         from micrograd.tensor import nn as tnn
 

@@ -98,11 +98,7 @@ class MLP(Module):
         return [p for layer in self.layers for p in layer.parameters()]
 
     def __repr__(self) -> str:
-        sizes = " -> ".join(str(n) for n in [self.nin, *self.nouts])
-        return (
-            f"tensor MLP({sizes}; {self.activation} hidden, {self.output_activation} output; "
-            f"{self.num_parameters()} parameters)"
-        )
+        return f"tensor MLP({scalar_nn.describe_mlp(self)})"
 
     # ------------------------------------------------------------------ the scalar library's format
     @classmethod
@@ -120,17 +116,8 @@ class MLP(Module):
 
     def to_scalar(self) -> scalar_nn.MLP:
         """The same network as a scalar ``micrograd.nn.MLP`` of Values."""
-        state = random.getstate()
-        try:
-            model = scalar_nn.MLP(self.nin, self.nouts, self.activation, self.output_activation)
-        finally:
-            random.setstate(state)
-        for layer, target in zip(self.layers, model.layers):
-            for j, n in enumerate(target.neurons):
-                for i, w in enumerate(n.w):
-                    w.data = float(layer.w.data[i, j])
-                n.b.data = float(layer.b.data[j])
-        return model
+        layers = [[(layer.w.data[:, j], layer.b.data[j]) for j in range(layer.w.shape[1])] for layer in self.layers]
+        return scalar_nn.MLP.from_layers(layers, self.activation, self.output_activation)
 
     def save(self, path: str | os.PathLike) -> None:
         """Write the model atomically in the scalar library's JSON format (``micrograd.nn.MLP.save``)."""
