@@ -9,6 +9,7 @@ from typing import Any
 
 from micrograd import losses
 from micrograd.autodiff import local_grads, topological_order
+from micrograd.data import labels_for
 from micrograd.engine import Value
 from micrograd.nn import MLP
 
@@ -28,18 +29,10 @@ def example_loss(model: MLP, loss: str, x: list[float], label: int) -> Value:
     clone.zero_grad()  # the copy must not carry the training batch's gradients
     inputs = [Value(x[0], label="x1"), Value(x[1], label="x2")]
     out = clone(inputs)
-    if loss == "ce":
-        z = out if isinstance(out, list) else [out]
-        root = losses.logsumexp(z) - z[label]
-    else:
-        (s,) = out if isinstance(out, list) else [out]
-        s.label = "score"
-        target = {"hinge": 1.0 if label == 1 else -1.0, "mse": 1.0 if label == 1 else -1.0, "bce": float(label)}[loss]
-        root = {
-            "hinge": lambda: (1 + -target * s).relu(),
-            "mse": lambda: (s - target) ** 2,
-            "bce": lambda: s.softplus() - target * s,
-        }[loss]()
+    if isinstance(out, Value):
+        out.label = "score"
+    fn = {"hinge": losses.hinge, "mse": losses.mse, "bce": losses.bce_with_logits, "ce": losses.softmax_cross_entropy}
+    root = fn[loss]([out], labels_for(loss, [label]))  # the training loss, on this one example
     root.label = "loss"
     return root
 

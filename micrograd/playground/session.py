@@ -17,9 +17,9 @@ from micrograd import nn
 from micrograd.playground import inspect
 from micrograd.playground import messages as msg
 from micrograd.playground.datasets import DATASETS, make
-from micrograd.tensor import functional as F
 from micrograd.tensor import nn as tnn
 from micrograd.tensor.tensor import no_grad
+from micrograd.tensor.training import batch_loss
 from micrograd.train import Config, compiled_batch_loss, make_optimizer
 
 GRID = 40  # decision-boundary resolution
@@ -115,23 +115,12 @@ class Session:
         return 1 / (1 + np.exp(-(s if self.config["loss"] == "bce" else 2 * s)))  # overflow: 0 or 1, as it should
 
     def _metrics(self, tmodel: tnn.MLP, X: list, y: list) -> tuple[float | None, float | None]:
+        """Data loss (no L2) and accuracy on X, as ``micrograd train`` computes them for the Tensor engine."""
         if not X:
             return None, None
-        scores, _ = self._predict(tmodel, np.asarray(X))
-        k = np.asarray(y)
         with no_grad():
-            from micrograd.tensor import Tensor
-
-            t = Tensor(scores)
-            if self.config["loss"] == "ce":
-                loss = F.softmax_cross_entropy(t, k).item()
-                acc = float((scores.argmax(axis=1) == k).mean())
-            else:
-                s, pm = t.reshape(-1), np.where(k == 1, 1.0, -1.0)
-                fn = {"hinge": lambda: F.hinge(s, pm), "mse": lambda: F.mse(s, pm),
-                      "bce": lambda: F.bce_with_logits(s, (k == 1).astype(float))}[self.config["loss"]]  # fmt: skip
-                loss, acc = fn().item(), float(((scores[:, 0] > 0) == (k == 1)).mean())
-        return (loss if math.isfinite(loss) else None), acc
+            loss, acc = batch_loss(tmodel, self.config["loss"], 0.0, X, y)
+        return (loss.item() if math.isfinite(loss.item()) else None), acc
 
     def frame(self, with_graph: bool = True) -> dict[str, Any]:
         """Everything the page shows, for the current weights."""
