@@ -76,14 +76,11 @@ class CompiledFunction:
         functools.update_wrapper(self, fn)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        key = (tuple(tracing.describe(a, self.static, i) for i, a in enumerate(args)),
-               tuple((k, tracing.describe(kwargs[k], frozenset())) for k in sorted(kwargs)))  # fmt: skip
+        key, numbers = tracing.flatten(args, kwargs, self.static)
         if key not in self.programs:
-            return self._trace(key, args, kwargs)
+            return self._trace(key, args, kwargs, numbers)
         program, layout, checks = self.programs[key]
         self.program = program
-        numbers = [leaf for i, a in enumerate(args) for leaf in tracing.leaves_of(a, self.static, i)]
-        numbers += [leaf for k in sorted(kwargs) for leaf in tracing.leaves_of(kwargs[k], frozenset())]
         inputs = np.array([v.data if isinstance(v, Value) else v for v in numbers], dtype=float)
         vals = program.forward(inputs)
         if not np.isfinite(vals).all():
@@ -98,8 +95,8 @@ class CompiledFunction:
         return outputs
 
     # ----------------------------------------------------------------------------------------------
-    def _trace(self, key: Any, args: tuple, kwargs: dict) -> Any:
-        trace = tracing.run(self.fn, args, kwargs, self.static)
+    def _trace(self, key: Any, args: tuple, kwargs: dict, numbers: list[Any]) -> Any:
+        trace = tracing.run(self.fn, args, kwargs, self.static, numbers)
         if trace.branches:
             warnings.warn(
                 f"micrograd.compile({self.name}): Python looked at the value of a Value while tracing, at "

@@ -24,36 +24,41 @@ from micrograd.engine import Value
 Structure = Any  # a nested description of the arguments, hashable: the cache key
 
 
-def describe(args: Any, static: frozenset[int], position: int = -1) -> Structure:
-    """The shape of the arguments: numbers and Values as placeholders, lists/tuples as nested tuples, anything
-    else (and arguments listed as static) by its own value, which must then be hashable."""
-    if position in static:
-        return ("static", args)
-    if isinstance(args, Value):
-        return "V"
-    if isinstance(args, (int, float)) and not isinstance(args, bool):
-        return "n"
-    if isinstance(args, (list, tuple)):
-        return (type(args).__name__, tuple(describe(a, static) for a in args))
+def flatten(args: tuple, kwargs: dict, static: frozenset[int]) -> tuple[Structure, list[Any]]:
+    """One walk over the arguments: their structure (the cache key) and their numbers and Values, in order.
+
+    In the structure numbers and Values are placeholders, lists/tuples nest, and anything else (and arguments
+    listed as static) stands as its own value, which must then be hashable.
+    """
+    leaves: list[Any] = []
+
+    def walk(a: Any) -> Structure:
+        if isinstance(a, Value):
+            leaves.append(a)
+            return "V"
+        if isinstance(a, (int, float)) and not isinstance(a, bool):
+            leaves.append(a)
+            return "n"
+        if isinstance(a, (list, tuple)):
+            return (type(a).__name__, tuple(walk(x) for x in a))
+        return _setting(a)
+
+    key = (
+        tuple(_setting(a) if i in static else walk(a) for i, a in enumerate(args)),
+        tuple((k, walk(kwargs[k])) for k in sorted(kwargs)),
+    )
+    return key, leaves
+
+
+def _setting(a: Any) -> Structure:
     try:
-        hash(args)
+        hash(a)
     except TypeError as err:
         raise TypeError(
-            f"micrograd.compile: an argument of type {type(args).__name__} is neither numbers nor Values nor "
+            f"micrograd.compile: an argument of type {type(a).__name__} is neither numbers nor Values nor "
             "hashable; pass numbers, Values or (nested) lists/tuples of them, or mark it static"
         ) from err
-    return ("static", args)
-
-
-def leaves_of(args: Any, static: frozenset[int], position: int = -1) -> list[Any]:
-    """The numbers and Values of the arguments, in order (what the inputs are read from at every call)."""
-    if position in static:
-        return []
-    if isinstance(args, Value) or (isinstance(args, (int, float)) and not isinstance(args, bool)):
-        return [args]
-    if isinstance(args, (list, tuple)):
-        return [leaf for a in args for leaf in leaves_of(a, static)]
-    return []
+    return ("static", a)
 
 
 def rebuild(args: Any, leaves: list[Value], static: frozenset[int], position: int = -1) -> Any:
@@ -83,10 +88,9 @@ def _where() -> str:
     return "?"
 
 
-def run(fn: Callable[..., Any], args: tuple, kwargs: dict, static: frozenset[int]) -> Trace:
-    """Call ``fn`` on input leaves standing for its arguments and keep what it builds."""
-    flat = [leaf for i, a in enumerate(args) for leaf in leaves_of(a, static, i)]
-    flat += [leaf for k in sorted(kwargs) for leaf in leaves_of(kwargs[k], frozenset())]
+def run(fn: Callable[..., Any], args: tuple, kwargs: dict, static: frozenset[int], flat: list[Any]) -> Trace:
+    """Call ``fn`` on input leaves standing for its arguments' numbers and Values (``flat``, from ``flatten``)
+    and keep what it builds."""
     inputs = [Value(leaf.data if isinstance(leaf, Value) else leaf) for leaf in flat]
     pending = list(inputs)
     traced_args = tuple(rebuild(a, pending, static, i) for i, a in enumerate(args))
