@@ -85,20 +85,17 @@ def train_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> 
     except ValueError as err:
         parser.error(str(err))  # exits with code 2
 
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    # tqdm, not rich: importing rich draws from Python's global random (rich.style), which would change what a
+    # learner's seeded notebook computes once scikit-learn (which imports rich when it is there) is imported
+    from tqdm import tqdm
 
-    console = Console(stderr=True, quiet=args.quiet)
-    columns = [
-        TextColumn("training"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("loss {task.fields[loss]:.4f}  accuracy {task.fields[acc]:.0%}"),
-        TimeElapsedColumn(),
-    ]
-    with Progress(*columns, console=console, transient=False) as progress:
-        task = progress.add_task("train", total=config.steps, loss=float("nan"), acc=0.0)
-        result = train(config, lambda step, loss, acc: progress.update(task, advance=1, loss=loss, acc=acc))
+    with tqdm(total=config.steps, desc="training", unit="step", disable=args.quiet, file=sys.stderr) as bar:
+
+        def report(step: int, loss: float, acc: float) -> None:
+            bar.set_postfix_str(f"loss {loss:.4f}, accuracy {acc:.0%}", refresh=False)
+            bar.update(1)
+
+        result = train(config, report)
     out = Path(args.out) if args.out else _new_run_dir(config.dataset)
     written = write_outputs(result, out)
     test = "n/a (no test split)" if result.test_accuracy is None else f"{result.test_accuracy:.1%}"

@@ -15,7 +15,8 @@ import numbers
 from typing import Any
 
 from micrograd import ops
-from micrograd.autodiff import backward as _backward
+from micrograd.autodiff import backward as _backward_graph
+from micrograd.autodiff import local_grads
 from micrograd.errors import DomainError, describe
 
 
@@ -151,6 +152,21 @@ class Value:
     __hash__ = object.__hash__  # identity: a graph keeps its nodes in sets
 
     # ---------------------------------------------------------------------------------- backprop
+    def _backward(self) -> None:
+        """One step of the chain rule, at this node only: add ``self.grad * d(self)/d(input)`` into each input's
+        ``grad``. A leaf (no op made it) has nothing to pass on, so its ``_backward()`` does nothing.
+
+        This is the lecture's per-node ``_backward``, as a method rather than a stored closure (a closure that
+        refers to its own node would keep every graph alive until the cycle collector runs). Set ``o.grad = 1.0``
+        and call ``_backward()`` on each node from the output down, and the grads appear one node at a time;
+        ``backward()`` does exactly this for the whole graph, in reverse topological order.
+        """
+        if self._fn is None:
+            return
+        local = local_grads(self, self.grad, self.data, [p.data for p in self._prev])
+        for p, gp in zip(self._prev, local):
+            p.grad += gp
+
     def backward(self) -> None:
         """Fill in ``grad`` on every node of this Value's graph: d(self)/d(node), by the chain rule.
 
@@ -158,7 +174,7 @@ class Value:
         ``zero_grad()`` (or set ``p.grad = 0.0``) between steps. Nodes made by ops are reset at the start
         of each call, so they hold this call's gradient and a second call never double-counts through them.
         """
-        _backward(self)
+        _backward_graph(self)
 
 
 def _is_number(x: Any) -> bool:

@@ -172,3 +172,18 @@ def test_the_engine_imports_only_the_standard_library() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "['micrograd']"
+
+
+def test_one_nodes_backward_touches_only_its_own_inputs_and_a_leafs_does_nothing() -> None:
+    a, b = Value(3.0, label="a"), Value(-2.0, label="b")
+    c = a * b
+    d = c + a
+    d.grad = 1.0
+    a._backward()  # a leaf: nothing to pass on
+    assert (a.grad, b.grad, c.grad) == (0.0, 0.0, 0.0)
+    d._backward()  # d = c + a: both inputs get d.grad; c's inputs are not reached yet
+    assert (c.grad, a.grad, b.grad) == (1.0, 1.0, 0.0)
+    c._backward()  # c = a * b: a gets b * c.grad added to what it has, b gets a * c.grad
+    assert (a.grad, b.grad) == (1.0 + -2.0, 3.0)
+    c._backward()  # calling it again adds again, as the lecture's closures did
+    assert (a.grad, b.grad) == (1.0 - 4.0, 6.0)

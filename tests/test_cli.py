@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 PNG = b"\x89PNG\r\n\x1a\n"
+README = Path(__file__).resolve().parents[1] / "README.md"
 
 
 def run(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
@@ -26,7 +27,9 @@ def test_train_with_no_options_is_the_original_demo(tmp_path: Path) -> None:
     for png in ("loss.png", "decision_boundary.png"):
         assert (out / png).read_bytes()[:8] == PNG and (out / png).stat().st_size > 5000
     metrics = json.loads((out / "metrics.json").read_text())
-    assert metrics["loss"][:2] == [0.8958441028683222, 1.7235905336972022]
+    first = metrics["loss"][:3]
+    assert first == [0.8958441028683222, 1.7235905336972022, 0.7429006313851133]
+    assert ", ".join(map(repr, first)) in README.read_text()  # the README quotes what we print, to the last digit
     assert len(metrics["loss"]) == len(metrics["accuracy"]) == 100
     assert metrics["train_accuracy"] == 1.0 and metrics["test_accuracy"] is None
     assert metrics["config"]["l2"] == 1e-4 and metrics["wall_time_seconds"] > 0

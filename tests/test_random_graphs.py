@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from micrograd import Value, grad
+from micrograd.autodiff import topological_order
 from micrograd.engine import weighted_sum
 from tests.oracle import ALL, close, torch_leaves
 
@@ -108,3 +109,20 @@ def test_random_graphs_match_torch(recipe) -> None:
     # micrograd.grad gives the same numbers without touching .grad
     for v, g in zip(ours, grad(root, ours)):
         assert close(g.data, v.grad, abs_=1e-12 * scale)
+
+
+@settings(max_examples=max(100, settings.default.max_examples))
+@given(graphs())
+def test_calling_each_nodes_backward_by_hand_gives_the_grads_of_backward(recipe) -> None:
+    """The lecture's manual walk: root.grad = 1, then node._backward() from the output down, node by node."""
+    leaves, steps = recipe
+    ours, nodes, _, _ = build(leaves, steps)
+    root = sum(nodes[len(ours) :], nodes[-1])
+    root.grad = 1.0
+    for node in reversed(topological_order(root)):
+        node._backward()
+    by_hand = [v.grad for v in ours]
+    again, nodes, _, _ = build(leaves, steps)
+    sum(nodes[len(again) :], nodes[-1]).backward()
+    # the same rule, in the same order: equal to the last bit (repr, so that a NaN equals a NaN)
+    assert list(map(repr, by_hand)) == [repr(v.grad) for v in again]
