@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 READY  := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean notebooks
 
 $(READY): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ bench: $(READY)
 	$(BIN)/python benchmarks/tensor_vs_torch.py
 	$(BIN)/python benchmarks/compile_scaling.py
 	$(BIN)/python benchmarks/playground_speed.py
+
+# Re-run every notebook in examples/ and store it with its outputs (tests/test_notebooks.py checks they still match).
+notebooks: $(READY)
+	$(BIN)/python tools/refresh_notebooks.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache

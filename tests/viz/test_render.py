@@ -16,17 +16,12 @@ from micrograd.lecture import neuron
 from micrograd.viz import backend
 from micrograd.viz.render import ENV_VAR
 from tests.svgtext import neuron_numbers_shown, svg_texts
+from tools.refresh_notebooks import path_without_dot
 
 # CI installs Graphviz (see .ci/run) so that the system path is tested there, not skipped.
 needs_dot = pytest.mark.skipif(
     shutil.which("dot") is None and not os.environ.get("CI"), reason="the Graphviz system package is not installed"
 )
-
-
-def path_without_dot() -> str:
-    """This PATH with every folder that holds a 'dot' program left out."""
-    dirs = os.environ.get("PATH", "").split(os.pathsep)
-    return os.pathsep.join(d for d in dirs if d and not os.path.exists(os.path.join(d, "dot")))
 
 
 @pytest.fixture
