@@ -33,8 +33,13 @@ def topological_order(*roots: Value) -> list[Value]:
 
 
 def backward(root: Value) -> None:
-    """Accumulate d(root)/d(node) into ``node.grad`` for every node of root's graph (see Value.backward)."""
+    """Accumulate d(root)/d(node) into ``node.grad`` for every node of root's graph (see Value.backward).
+
+    All or nothing: if a derivative fails (a DomainError, or an error in a custom op's rule), every ``grad``
+    is put back as it was before the call, and the error is raised.
+    """
     order = topological_order(root)
+    saved = [node.grad for node in order]
     for node in order:
         if node._fn is not None:
             node.grad = 0.0  # nodes made by ops hold this call's gradient; only leaves accumulate
@@ -45,7 +50,7 @@ def backward(root: Value) -> None:
             op = node._fn
             if op is None:
                 continue
-            arity = op.arity
+            arity = op._trusted_arity
             if arity == 2:
                 a, b = node._prev
                 ga, gb = op.backward(node.grad, node.data, a.data, b.data)
@@ -67,10 +72,12 @@ def backward(root: Value) -> None:
                             "it is given floats and must return numbers"
                         )
                     p.grad += gp
-    except (ArithmeticError, ValueError) as err:
-        if isinstance(err, DomainError):
-            raise
-        raise _backward_error(node, err) from err
+    except BaseException as err:
+        for n, g in zip(order, saved):
+            n.grad = g
+        if isinstance(err, (ArithmeticError, ValueError)) and not isinstance(err, DomainError):
+            raise _backward_error(node, err) from err
+        raise
 
 
 def _backward_error(node: Value, err: Exception) -> DomainError:

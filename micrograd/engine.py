@@ -11,6 +11,7 @@ as the last name for it goes away.
 
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Any
 
@@ -20,10 +21,17 @@ from micrograd.autodiff import local_grads
 from micrograd.errors import DomainError, describe
 
 
-def _to_float(data: Any) -> float:
-    """The float a Value stores: int, float, bool and NumPy real scalars are accepted."""
+def _to_float(data: Any, where: str = "Value") -> float:
+    """The float a Value stores: int, float, bool and NumPy real scalars are accepted, and become a Python float
+    (so a float32 never sets the precision of what follows). ``where`` names the op, for the error message."""
     if isinstance(data, numbers.Real) and not isinstance(data, Value):
-        return float(data)
+        try:
+            return float(data)
+        except OverflowError:  # an int beyond ~1.8e308
+            digits = len(str(abs(int(data))))
+            raise DomainError(
+                f"{where}: an integer of {digits} digits is too large for a float (max ~1.8e308)"
+            ) from None
     raise TypeError(
         f"Value needs a real number (int, float, bool or a NumPy real scalar), got {type(data).__name__}"
         + (": use the Value itself, or its .data" if isinstance(data, Value) else "")
@@ -92,12 +100,12 @@ class Value:
             return _binary(ops.POW, self, other)  # both base and exponent get a gradient
         if not _is_number(other):
             return NotImplemented
-        return _unary(ops.PowConst(other), self)
+        return _unary(ops.PowConst(_to_float(other, "**")), self)
 
     def __rpow__(self, other: float) -> Value:  # other ** self, a constant base
         if not _is_number(other):
             return NotImplemented
-        return _unary(ops.ConstPow(other), self)
+        return _unary(ops.ConstPow(_to_float(other, "**")), self)
 
     # ----------------------------------------------------------------------------- functions of self
     def exp(self) -> Value:
@@ -188,19 +196,23 @@ def _data(x: Any) -> float | None:
     return x if _is_number(x) else None
 
 
-def _operand(x: Any) -> Value | None:
-    """A Value for an operand: Values as they are, numbers wrapped as constant leaves, else None."""
+def _operand(x: Any, op: ops.Op) -> Value | None:
+    """A Value for an operand of ``op``: Values as they are, numbers wrapped as constant leaves, else None."""
     if isinstance(x, Value):
         return x
     if type(x) is float or type(x) is int or _is_number(x):
-        return Value(x)
+        return Value(_to_float(x, op.name))
     return None
 
 
-def _fail(op: ops.Op, args: tuple[Value, ...], err: Exception) -> DomainError:
+def _failed(op: ops.Op, args: tuple[Value, ...], err: Exception) -> float:
+    """When an op's forward raises: a NaN among the inputs gives a NaN (a NaN stays a NaN, as in IEEE arithmetic
+    and PyTorch); otherwise a DomainError naming the op, the values and their labels."""
+    if any(a.data != a.data for a in args):
+        return math.nan
     error = DomainError(f"{op.name}: undefined or too large at {describe(args)}: {err}")
     error.op, error.operands = op.name, args  # what failed, for tools that show the graph up to it
-    return error
+    raise error from err
 
 
 def _unary(op: ops.Op, x: Value) -> Value:
@@ -208,7 +220,7 @@ def _unary(op: ops.Op, x: Value) -> Value:
     try:
         data = op.forward(x.data)
     except (ArithmeticError, ValueError) as err:
-        raise _fail(op, (x,), err) from err
+        data = _failed(op, (x,), err)
     out = Value(data, (x,), op.name)
     out._fn = op
     return out
@@ -216,13 +228,13 @@ def _unary(op: ops.Op, x: Value) -> Value:
 
 def _binary(op: ops.Op, a: Any, b: Any) -> Value:
     """Record ``op(a, b)``; a number on either side becomes a constant leaf, as in the original."""
-    a, b = _operand(a), _operand(b)
+    a, b = _operand(a, op), _operand(b, op)
     if a is None or b is None:
         return NotImplemented  # Python then raises TypeError naming both types
     try:
         data = op.forward(a.data, b.data)
     except (ArithmeticError, ValueError) as err:
-        raise _fail(op, (a, b), err) from err
+        data = _failed(op, (a, b), err)
     out = Value(data, (a, b), op.name)
     out._fn = op
     return out
@@ -232,17 +244,19 @@ def apply(op: ops.Op, *args: Any) -> Value:
     """Record any op (a custom one, say) on Values or numbers: the general form of the two above."""
     values = []
     for a in args:
-        v = _operand(a)
+        v = _operand(a, op)
         if v is None:
             raise TypeError(f"op {op.name!r} takes Values or real numbers, got {type(a).__name__}")
         values.append(v)
     try:
         data = op.forward(*(v.data for v in values))
     except (ArithmeticError, ValueError) as err:
-        raise _fail(op, tuple(values), err) from err
+        if isinstance(err, DomainError):
+            raise
+        data = _failed(op, tuple(values), err)
     if not _is_number(data):
         raise TypeError(f"op {op.name!r}: forward() must return a real number, got {type(data).__name__}")
-    out = Value(data, tuple(values), op.name)
+    out = Value(_to_float(data, op.name), tuple(values), op.name)
     out._fn = op
     return out
 

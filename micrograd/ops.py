@@ -25,8 +25,13 @@ class Op:
 
     name: str = "op"
     #: Built-in ops say how many inputs they take (1, 2, or 0 for "any"), so the backward pass can take a
-    #: fast path for them. Custom ops leave it None and go through a path that checks what backward returns.
+    #: fast path for them. Custom ops go through a path that checks what backward returns, whatever they say.
     arity: int | None = None
+    _trusted_arity: int | None = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._trusted_arity = cls.__dict__.get("arity", cls._trusted_arity) if cls.__module__ == __name__ else None
 
     def forward(self, *xs: float) -> float:
         raise NotImplementedError(f"op {self.name!r} has no forward()")
@@ -82,9 +87,14 @@ def where(cond: Any, a: Any, b: Any) -> Any:
 
 def power(x: float, n: float) -> float:
     """x ** n for floats, refusing what would be complex (Python would quietly return a complex)."""
-    if x < 0 and math.isfinite(n) and not float(n).is_integer():
+    if x < 0 and math.isfinite(x) and math.isfinite(n) and not float(n).is_integer():  # (-inf) ** n is real
         raise ValueError("a negative base needs an integer exponent (the result would be complex)")
     return float(x**n)  # raises ZeroDivisionError for 0 ** negative, OverflowError on overflow
+
+
+def _shown(c: float) -> str:
+    """A constant as an op's name shows it: 2 rather than 2.0, as the lecture's ``**2``."""
+    return str(int(c)) if float(c).is_integer() and abs(c) < 1e16 else repr(c)
 
 
 # ---------------------------------------------------------------------------------------- arithmetic
@@ -152,12 +162,13 @@ class Neg(Op):
 
 def d_exponent(g: Any, out: Any, base: Any, exponent: Any) -> Any:
     """g * d/db a^b = g * a^b * log(a), with PyTorch's choices where log(a) is not real:
-    0 when a == 0 and b >= 0 (the limit), NaN when a < 0 (as PyTorch gives)."""
-    a = num(base)
+    at a == 0, 0 when b >= 0 (the limit) and -inf when b < 0 (a^b = inf times log(0) = -inf);
+    NaN when a < 0 (as PyTorch gives)."""
+    a, b = num(base), num(exponent)
     return where(
         a > 0,
         lambda: g * out * LOG(where(a > 0, base, 1.0)),  # log only where it is real
-        lambda: g * where((a == 0) & (num(exponent) >= 0), 0.0, math.nan),
+        lambda: where(a == 0, lambda: where(b >= 0, 0.0, lambda: g * out * -math.inf), lambda: g * math.nan),
     )
 
 
@@ -168,7 +179,7 @@ class PowConst(Op):
 
     def __init__(self, n: float):
         self.n = n
-        self.name = f"**{n}"
+        self.name = f"**{_shown(n)}"
 
     def forward(self, x):
         return power(x, self.n)
@@ -185,7 +196,7 @@ class ConstPow(Op):
 
     def __init__(self, c: float):
         self.c = c
-        self.name = f"{c}**"
+        self.name = f"{_shown(c)}**"
 
     def forward(self, x):
         return power(self.c, x)
@@ -228,9 +239,9 @@ class Log(Op):
     name, arity = "log", 1
 
     def forward(self, x):
-        if not x > 0:
+        if x <= 0:
             raise ValueError("log needs x > 0")
-        return math.log(x)
+        return math.log(x)  # log(NaN) is NaN
 
     def backward(self, g, out, x):
         return (g / x,)
@@ -264,15 +275,15 @@ class Sigmoid(Op):
 
 
 class ReLU(Op):
-    """relu(x) = max(0, x);  d/dx relu(x) = 1 if x > 0 else 0  (0 at x == 0, as PyTorch)."""
+    """relu(x) = max(0, x);  d/dx relu(x) = 0 if x <= 0 else 1  (0 at x == 0; a NaN passes through, as PyTorch)."""
 
     name, arity = "ReLU", 1
 
     def forward(self, x):
-        return x if x > 0 else 0.0
+        return 0.0 if x <= 0 else x  # NaN <= 0 is False, so a NaN stays a NaN
 
     def backward(self, g, out, x):
-        return (g * (x > 0),)
+        return (where(num(x) <= 0, 0.0, g),)  # select, not multiply: an infinite g times 0 would be NaN
 
 
 class Abs(Op):

@@ -158,3 +158,62 @@ def test_wrong_input_length_raises_value_error_with_both_lengths() -> None:
 def test_unknown_activation_is_named() -> None:
     with pytest.raises(ValueError, match="'swish'"):
         MLP(2, [3, 1], activation="swish")
+
+
+def test_a_failed_backward_leaves_every_grad_as_it_was() -> None:
+    a, b, c = Value(3.0), Value(2.0), Value(0.0)
+    a.grad = 0.25  # a leaf's grad from an earlier call: kept, not half-updated
+    r = a * b + c.sqrt()
+    for _ in range(2):  # and a retry fails the same way, without compounding
+        with pytest.raises(DomainError, match="sqrt"):
+            r.backward()
+        assert (a.grad, b.grad, c.grad, r.grad) == (0.25, 0.0, 0.0, 0.0)
+
+    class Boom(Op):
+        name = "boom"
+
+        def forward(self, x):
+            return 2 * x
+
+        def backward(self, g, out, x):
+            raise RuntimeError("my rule is broken")
+
+    y = a * b + Boom()(c)
+    with pytest.raises(RuntimeError, match="broken"):
+        y.backward()
+    assert (a.grad, b.grad, c.grad) == (0.25, 0.0, 0.0)
+
+
+def test_a_custom_op_that_declares_an_arity_is_still_checked() -> None:
+    class Half(Op):
+        name, arity = "half", 2  # says two inputs, as built-in ops do, but its rule gives one gradient
+
+        def forward(self, x, y):
+            return x + y
+
+        def backward(self, g, out, x, y):
+            return (g,)
+
+    z = Half()(Value(1.0), Value(2.0))
+    with pytest.raises(TypeError, match=r"'half'.*one gradient per input"):
+        z.backward()
+
+
+def test_numbers_enter_the_engine_as_python_floats() -> None:
+    import numpy as np
+
+    a = Value(2.0)
+    for y in (a ** np.float32(0.1), np.float32(0.1) * a ** Value(1.0), a ** np.float16(1.5)):
+        assert type(y.data) is float
+    assert (a ** np.float32(0.1)).data == 2.0 ** float(np.float32(0.1))  # float64 arithmetic, not float32's
+    y = a ** np.float32(0.1)
+    y.backward()
+    assert type(a.grad) is float
+
+
+@pytest.mark.parametrize(
+    "make", [lambda: Value(10**400), lambda: Value(1.0) + 10**400, lambda: -(10**400) * Value(1.0)]
+)
+def test_an_integer_too_large_for_a_float_is_a_domain_error_naming_the_op(make) -> None:
+    with pytest.raises(DomainError, match=r"(Value|\+|\*): an integer of 401 digits is too large for a float"):
+        make()

@@ -115,20 +115,7 @@ class CompiledFunction:
         return trace.outputs  # the traced call's own Values: an ordinary eager graph, correct as it is
 
     def _outputs(self, layout: Any, call: Call) -> Any:
-        inputs = tuple(call.live)  # every output depends on the parameters and Value arguments
-
-        def build(item: Any) -> Any:
-            if isinstance(item, int):
-                op = Replay(call, item)
-                out = Value(float(call.vals[call.program.outputs[item]]), inputs, op.name)
-                out._fn = op
-                return out
-            if item[0] == "const":
-                return item[1]
-            kind, parts = item
-            return (list if kind == "list" else tuple)(build(p) for p in parts)
-
-        return build(layout)
+        return _build(layout, call, tuple(call.live))  # every output depends on the parameters and Value arguments
 
     def _check(self, outputs: Any, eager: Any) -> None:
         got, want = _flatten(outputs), _flatten(eager)
@@ -142,6 +129,22 @@ class CompiledFunction:
                 f"{want[:4]}... for these inputs: its graph depends on the data (Python control flow on values, "
                 "or numbers read from .data). Compute that part outside the compiled function."
             )
+
+
+def _build(item: Any, call: Call, inputs: tuple[Value, ...]) -> Any:
+    """The returned structure for one call: a Value (op ``compiled``) where the layout has an output index.
+
+    A module-level function, not a closure: a nested function that calls itself is a reference cycle, and would
+    keep every call's numbers alive until the cycle collector runs."""
+    if isinstance(item, int):
+        op = Replay(call, item)
+        out = Value(float(call.vals[call.program.outputs[item]]), inputs, op.name)
+        out._fn = op
+        return out
+    if item[0] == "const":
+        return item[1]
+    kind, parts = item
+    return (list if kind == "list" else tuple)(_build(p, call, inputs) for p in parts)
 
 
 def _layout(outputs: Any, roots: list[Value]) -> Any:

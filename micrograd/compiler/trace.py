@@ -31,23 +31,25 @@ def flatten(args: tuple, kwargs: dict, static: frozenset[int]) -> tuple[Structur
     listed as static) stands as its own value, which must then be hashable.
     """
     leaves: list[Any] = []
-
-    def walk(a: Any) -> Structure:
-        if isinstance(a, Value):
-            leaves.append(a)
-            return "V"
-        if isinstance(a, (int, float)) and not isinstance(a, bool):
-            leaves.append(a)
-            return "n"
-        if isinstance(a, (list, tuple)):
-            return (type(a).__name__, tuple(walk(x) for x in a))
-        return _setting(a)
-
     key = (
-        tuple(_setting(a) if i in static else walk(a) for i, a in enumerate(args)),
-        tuple((k, walk(kwargs[k])) for k in sorted(kwargs)),
+        tuple(_setting(a) if i in static else _walk(a, leaves) for i, a in enumerate(args)),
+        tuple((k, _walk(kwargs[k], leaves)) for k in sorted(kwargs)),
     )
     return key, leaves
+
+
+def _walk(a: Any, leaves: list[Any]) -> Structure:
+    """``flatten`` for one argument. Module level, not nested: a nested function that calls itself is a reference
+    cycle, which would keep the call's Values alive until the cycle collector runs."""
+    if isinstance(a, Value):
+        leaves.append(a)
+        return "V"
+    if isinstance(a, (int, float)) and not isinstance(a, bool):
+        leaves.append(a)
+        return "n"
+    if isinstance(a, (list, tuple)):
+        return (type(a).__name__, tuple(_walk(x, leaves) for x in a))
+    return _setting(a)
 
 
 def _setting(a: Any) -> Structure:

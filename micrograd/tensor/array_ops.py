@@ -45,7 +45,7 @@ KERNELS: dict[type, Any] = {
     ops.Log: lambda op, x: np.log(x),
     ops.Tanh: lambda op, x: np.tanh(x),
     ops.Sigmoid: lambda op, x: _stable_sigmoid(x),
-    ops.ReLU: lambda op, x: np.where(x > 0, x, 0.0).astype(x.dtype, copy=False),
+    ops.ReLU: lambda op, x: np.where(x <= 0, 0.0, x).astype(x.dtype, copy=False),  # a NaN stays a NaN
     ops.Abs: lambda op, x: np.abs(x),
     ops.Sqrt: lambda op, x: np.sqrt(x),
     ops.Softplus: lambda op, x: np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x))),
