@@ -15,11 +15,13 @@ import webbrowser
 def serve(host: str | None = None, port: int = 8000, open_browser: bool = True) -> None:
     """Run the playground until interrupted, printing its address (and opening it, unless told not to).
 
-    It listens on 127.0.0.1 (this machine only) unless ``host`` is given, which it then warns about.
+    It listens on 127.0.0.1 (this machine only) unless ``host`` is given, which it then warns about. Either way it
+    answers only requests addressed to it by name (127.0.0.1, localhost, [::1], ``host``, or the IP address a
+    request arrives at) and WebSockets from its own pages: not other web sites, nor DNS-rebound names.
     """
     import uvicorn
 
-    from micrograd.playground.app import app
+    from micrograd.playground.app import create_app
 
     if host is not None:
         print(
@@ -27,8 +29,10 @@ def serve(host: str | None = None, port: int = 8000, open_browser: bool = True) 
             "(it trains on this CPU; it never runs code sent by a page)",
             file=sys.stderr,
         )
+    app = create_app(host, port)
     host = host or "127.0.0.1"
-    url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/"
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    url = f"http://{f'[{shown}]' if ':' in shown else shown}:{port}/"
     print(f"micrograd playground at {url}  (Ctrl+C to stop)", flush=True)
     if open_browser:
         threading.Timer(1.0, webbrowser.open, args=(url,)).start()

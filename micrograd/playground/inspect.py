@@ -97,7 +97,7 @@ def finite_difference(root: Value, node_id: int, h: float = 1e-6) -> dict[str, A
         estimate = (run(step) - run(-step)) / (2 * step)
     except (ArithmeticError, ValueError):
         estimate = math.nan
-    return {"node": node_id, "numerical": _number(estimate), "backprop": _number(target.grad), "h": step}
+    return {"node": node_id, "numerical": _number(estimate), "backprop": _number(target.grad), "h": _number(step)}
 
 
 def failed_graph(err: Exception) -> dict[str, Any]:

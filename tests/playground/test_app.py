@@ -10,20 +10,12 @@ import pytest
 from starlette.testclient import TestClient
 
 from micrograd.playground.app import create_app
+from tests.playground.support import BASE, WS, receive
 
 
 @pytest.fixture
 def client() -> TestClient:
-    return TestClient(create_app())
-
-
-def receive(ws, kind: str, limit: int = 50) -> dict:
-    """The next message of ``kind`` (frames pushed meanwhile are skipped)."""
-    for _ in range(limit):
-        m = ws.receive_json()
-        if m["type"] == kind:
-            return m
-    raise AssertionError(f"no {kind!r} message")
+    return TestClient(create_app(), base_url=BASE)
 
 
 def test_the_page_and_its_files_are_served_without_any_outside_address(client: TestClient) -> None:
@@ -40,7 +32,7 @@ def test_the_page_and_its_files_are_served_without_any_outside_address(client: T
 
 
 def test_a_new_connection_gets_data_and_a_frame(client: TestClient) -> None:
-    with client.websocket_connect("/ws") as ws:
+    with client.websocket_connect(WS) as ws:
         data = receive(ws, "data")
         assert data["config"]["dataset"] == "moons" and len(data["train"]) == 80 and len(data["test"]) == 20
         frame = receive(ws, "frame")
@@ -51,7 +43,7 @@ def test_a_new_connection_gets_data_and_a_frame(client: TestClient) -> None:
 
 
 def test_steps_lower_the_loss_and_the_graph_obeys_the_chain_rule(client: TestClient) -> None:
-    with client.websocket_connect("/ws") as ws:
+    with client.websocket_connect(WS) as ws:
         receive(ws, "frame")
         ws.send_json({"type": "config", "config": {"activation": "tanh", "loss": "mse", "lr": 0.05}})
         first = receive(ws, "frame")
@@ -78,7 +70,7 @@ def test_steps_lower_the_loss_and_the_graph_obeys_the_chain_rule(client: TestCli
 
 
 def test_play_pushes_frames_until_pause(client: TestClient) -> None:
-    with client.websocket_connect("/ws") as ws:
+    with client.websocket_connect(WS) as ws:
         receive(ws, "frame")
         ws.send_json({"type": "speed", "steps_per_second": 200})
         ws.send_json({"type": "play"})
@@ -88,7 +80,7 @@ def test_play_pushes_frames_until_pause(client: TestClient) -> None:
 
 
 def test_bad_messages_get_an_error_and_the_connection_keeps_working(client: TestClient) -> None:
-    with client.websocket_connect("/ws") as ws:
+    with client.websocket_connect(WS) as ws:
         receive(ws, "frame")
         for bad, match in [
             ("not json", "not JSON"),
@@ -106,7 +98,7 @@ def test_bad_messages_get_an_error_and_the_connection_keeps_working(client: Test
 
 
 def test_clicked_points_join_the_training_set(client: TestClient) -> None:
-    with client.websocket_connect("/ws") as ws:
+    with client.websocket_connect(WS) as ws:
         receive(ws, "frame")
         ws.send_json({"type": "add_point", "point": [0.1, 0.2, 1]})
         data = receive(ws, "data")
@@ -117,7 +109,7 @@ def test_clicked_points_join_the_training_set(client: TestClient) -> None:
 
 
 def test_tabs_are_independent_sessions(client: TestClient) -> None:
-    with client.websocket_connect("/ws") as a, client.websocket_connect("/ws") as b:
+    with client.websocket_connect(WS) as a, client.websocket_connect(WS) as b:
         receive(a, "frame")
         receive(b, "frame")
         a.send_json({"type": "step"})
@@ -132,7 +124,7 @@ def test_tabs_are_independent_sessions(client: TestClient) -> None:
 
 
 def test_models_export_and_import_in_the_library_format(client: TestClient) -> None:
-    with client.websocket_connect("/ws") as ws:
+    with client.websocket_connect(WS) as ws:
         receive(ws, "frame")
         for _ in range(5):
             ws.send_json({"type": "step"})
@@ -151,7 +143,7 @@ def test_models_export_and_import_in_the_library_format(client: TestClient) -> N
 
 
 def test_a_diverging_run_pauses_names_the_step_and_flags_the_first_bad_node(client: TestClient) -> None:
-    with client.websocket_connect("/ws") as ws:
+    with client.websocket_connect(WS) as ws:
         receive(ws, "frame")
         ws.send_json({"type": "config", "config": {"loss": "mse", "lr": 5.0, "hidden": [16, 16, 16]}})
         receive(ws, "frame")

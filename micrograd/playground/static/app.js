@@ -29,6 +29,7 @@ function receive(m) {
   else if (m.type === "graph") setGraph(m.graph);
   else if (m.type === "fd") showFd(m);
   else if (m.type === "model") download("micrograd-model.json", m.model);
+  else if (m.type === "ack") { if (state.frame) state.frame.playing = m.playing; $("play").textContent = m.playing ? "❚❚ pause" : "▶ play"; }
   else if (m.type === "error") status(m.message, true);
 }
 
@@ -108,6 +109,7 @@ function drawBoundary() {
     const n = f.grid, img = g.createImageData(n, n);
     for (let i = 0; i < n * n; i++) {
       const v = f.boundary[i];
+      if (v === null) continue; // overflowed (the network diverged): left blank
       let rgb, strength;
       if (state.data.classes > 2) { const k = Math.floor(v); rgb = RGB[k]; strength = (v - k) * 2; }
       else { rgb = v > 0.5 ? RGB[1] : RGB[0]; strength = Math.abs(v - 0.5) * 2; }
@@ -165,6 +167,7 @@ function drawNetwork() {
   const sizes = [2, ...net.biases.map((b) => b.length)], T = 22;
   const pos = sizes.map((n, l) => Array.from({ length: n }, (_, i) => [20 + (l * (c.width - 50)) / (sizes.length - 1), ((i + 1) * c.height) / (n + 1)]));
   net.weights.forEach((w, l) => w.forEach((row, i) => row.forEach((v, j) => {
+    if (v === null) return; // not a finite number: no link drawn
     const [ax, ay] = pos[l][i], [bx, by] = pos[l + 1][j];
     g.beginPath(); g.moveTo(ax + T / 2, ay); g.lineTo(bx - T / 2, by);
     g.strokeStyle = v >= 0 ? "rgba(21,101,192,0.7)" : "rgba(239,108,0,0.7)"; g.lineWidth = Math.min(5, 0.3 + Math.abs(v) * 1.5); g.stroke();
@@ -172,8 +175,10 @@ function drawNetwork() {
   pos.forEach((layer, l) => layer.forEach(([x, y], i) => {
     if (l === 0) { g.fillStyle = "#eceff1"; g.fillRect(x - T / 2, y - T / 2, T, T); g.fillStyle = "#333"; g.fillText(`x${i + 1}`, x - 6, y + 4); return; }
     const thumb = net.thumbs[l - 1][i], n = Math.round(Math.sqrt(thumb.length));
-    const lo = Math.min(...thumb), hi = Math.max(...thumb), span = hi - lo || 1;
+    const finite = thumb.filter((v) => v !== null);
+    const lo = finite.length ? Math.min(...finite) : 0, hi = finite.length ? Math.max(...finite) : 0, span = hi - lo || 1;
     for (let r = 0; r < n; r++) for (let q = 0; q < n; q++) {
+      if (thumb[r * n + q] === null) continue; // overflowed: left blank
       const v = (thumb[r * n + q] - lo) / span;
       g.fillStyle = `rgb(${255 - 200 * v},${255 - 130 * v},${255 - 40 * v})`;
       g.fillRect(x - T / 2 + (q * T) / n, y - T / 2 + (r * T) / n, T / n + 0.5, T / n + 0.5);
@@ -271,7 +276,7 @@ function showFd(m) {
   if (Number(el.dataset.node) !== m.node) return;
   const ok = typeof m.numerical === "number" && typeof m.backprop === "number" && Math.abs(m.numerical - m.backprop) <= 1e-5 * Math.max(1, Math.abs(m.numerical));
   el.textContent = el.textContent.replace("finite-difference check: asking the server…",
-    `finite-difference check (nudge ±${m.h.toExponential(1)}): numerical ${fmt(m.numerical)}, backprop ${fmt(m.backprop)} — ${ok ? "agree" : "DIFFER (a kink, such as ReLU at 0, or a bug)"}`);
+    `finite-difference check (nudge ±${fmt(m.h)}): numerical ${fmt(m.numerical)}, backprop ${fmt(m.backprop)} — ${ok ? "agree" : "DIFFER (a kink, such as ReLU at 0, or a bug)"}`);
   el.dataset.fdOk = ok;
 }
 
