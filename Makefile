@@ -1,33 +1,42 @@
 # Two commands do everything (see README): `make run` sets up and runs the main job, `make test` the tests.
+# `make run` installs only what `micrograd train` needs; `make test` adds the test tools (PyTorch, Jupyter, ...).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-READY  := $(VENV)/.installed
+PIP    := $(BIN)/python -m pip install --quiet
+RUN_READY  := $(VENV)/.installed-run
+TEST_READY := $(VENV)/.installed-test
 
-.PHONY: run test lint bench clean notebooks
+.PHONY: run test bench clean notebooks
 
-$(READY): pyproject.toml
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $(READY)
+	$(PIP) --upgrade pip
 
-run: $(READY)
+$(RUN_READY): pyproject.toml | $(BIN)/python
+	$(PIP) -e .
+	touch $(RUN_READY)
+
+$(TEST_READY): pyproject.toml $(RUN_READY)
+	$(PIP) -e '.[dev]'
+	touch $(TEST_READY)
+
+run: $(RUN_READY)
 	$(BIN)/micrograd train
 
-test: $(READY)
+test: $(TEST_READY)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -n 2
 
-bench: $(READY)
+bench: $(TEST_READY)
 	$(BIN)/python benchmarks/w1_vs_original.py
 	$(BIN)/python benchmarks/tensor_vs_torch.py
 	$(BIN)/python benchmarks/compile_scaling.py
 	$(BIN)/python benchmarks/playground_speed.py
 
 # Re-run every notebook in examples/ and store it with its outputs (tests/test_notebooks.py checks they still match).
-notebooks: $(READY)
+notebooks: $(TEST_READY)
 	$(BIN)/python tools/refresh_notebooks.py
 
 clean:

@@ -40,7 +40,9 @@ __all__ = [
     "numerical_grad",
     "optim",
 ]
-__version__ = "0.3.0"
+__version__ = "0.4.0"
+#: What pip installs (``pip install micrograd-lab``); the import name is ``micrograd``.
+DISTRIBUTION = "micrograd-lab"
 
 
 def __getattr__(name: str) -> Any:

@@ -8,7 +8,7 @@ from typing import Any
 from micrograd.files import write_atomically
 from micrograd.interop.layers import dense_layers, optional
 
-INSTALL = "pip install onnx onnxruntime (or pip install 'micrograd[onnx]')"
+INSTALL = "pip install onnx onnxruntime (micrograd-lab's 'onnx' extra)"
 OPS = {"relu": "Relu", "tanh": "Tanh", "sigmoid": "Sigmoid"}
 OPSET = 17
 

@@ -9,7 +9,7 @@ import numpy as np
 
 from micrograd.interop.layers import build, dense_layers, optional
 
-INSTALL = "pip install torch==2.13.0 (or pip install 'micrograd[torch]')"
+INSTALL = "pip install torch==2.13.0 (micrograd-lab's 'torch' extra)"
 MODULES = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid"}
 
 
