@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
+import socket
 import sys
 import time
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 from micrograd.files import write_atomically
 from micrograd.lecture import lecture_mlp, readme_example
@@ -65,8 +68,61 @@ def _new_run_dir(dataset: str) -> Path:
     return path
 
 
+#: Options of `micrograd train` that mean something only for some data sets, and which those are.
+DATASET_OPTIONS = {
+    "samples": ("--samples", ("moons", "circles", "blobs", "classification")),
+    "noise": ("--noise", ("moons", "circles")),
+    "classes": ("--classes", ("blobs", "classification")),
+}
+
+
+def _os_error(err: OSError) -> str:
+    """'PATH: what went wrong' for an OSError (the destination of a failed rename, if there is one)."""
+    name = err.filename2 if getattr(err, "filename2", None) is not None else err.filename
+    text = err.strerror or str(err)
+    return f"{name}: {text}" if name is not None else text
+
+
+def _fail(parser: argparse.ArgumentParser, message: str) -> int:
+    """Say what went wrong after the command line was accepted (no usage text): 'micrograd train: error: ...'."""
+    print(f"{parser.prog}: error: {message}", file=sys.stderr)
+    return 2
+
+
+def _refuse_options_that_do_not_apply(args: argparse.Namespace, values: dict, parser: argparse.ArgumentParser) -> None:
+    """An option given for a data set, optimizer or schedule that would ignore it is an error, not a no-op."""
+    for key, (flag, datasets) in DATASET_OPTIONS.items():
+        if getattr(args, key) is not None and args.dataset not in datasets:
+            parser.error(f"{flag} does not apply to --dataset {args.dataset} (only to {', '.join(datasets)})")
+    if args.momentum is not None and values["optimizer"] != "sgd":
+        parser.error(f"--momentum is for --optimizer sgd; this run uses {values['optimizer']}")
+    if args.lr_end is not None and values["schedule"] != "linear":
+        parser.error(f"--lr-end is for --schedule linear; this run's schedule is {values['schedule']}")
+    if args.full_batch and args.batch_size is not None:
+        parser.error("--full-batch and --batch-size contradict each other: give one")
+
+
+def _diverged_message(err: Exception, config: Any) -> str:
+    """The divergence, and which of the options that make training blow up to lower."""
+    hints = [f"--lr (now {config.lr:g})"] if config.lr > 0 else []
+    raised = [("momentum", config.momentum, 0.0), ("l2", config.l2, 1e-4)]
+    if config.dataset in ("moons", "circles"):
+        raised.append(("noise", config.noise, 0.1))
+    hints += [f"--{name} (now {value:g})" for name, value, usual in raised if value > usual]
+    return f"{err}. Lower {' or '.join(hints or ['the learning rate (--lr)'])} and try again"
+
+
 def train_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    from micrograd.train import DATASET_DEFAULTS, Config, train, write_outputs
+    from micrograd.train import (
+        DATASET_DEFAULTS,
+        Config,
+        TrainingDiverged,
+        build_model,
+        prepare_output_folder,
+        remove_folders,
+        train,
+        write_outputs,
+    )
 
     values = asdict(Config())
     values.update(DATASET_DEFAULTS.get(args.dataset, {}))
@@ -74,34 +130,53 @@ def train_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> 
         given = getattr(args, key, None)
         if given is not None:
             values[key] = given
+    _refuse_options_that_do_not_apply(args, values, parser)
     if args.full_batch:
         values["batch_size"] = None
     config = Config(**values)
     try:
         from micrograd.data import load
-        from micrograd.train import build_model
 
-        build_model(config, load(config.dataset, config.samples, config.noise, config.seed, 0.0, config.classes))
+        data = load(config.dataset, config.samples, config.noise, config.seed, config.test_fraction, config.classes)
+        build_model(config, data)
     except ValueError as err:
         parser.error(str(err))  # exits with code 2
+    out = Path(args.out) if args.out is not None else _new_run_dir(config.dataset)
+    try:  # before training, not after: a run should not be lost to an unwritable --out
+        created = prepare_output_folder(out)
+    except OSError as err:
+        parser.error(f"--out {_os_error(err)}")
 
     # tqdm, not rich: importing rich draws from Python's global random (rich.style), which would change what a
     # learner's seeded notebook computes once scikit-learn (which imports rich when it is there) is imported
     from tqdm import tqdm
 
-    with tqdm(total=config.steps, desc="training", unit="step", disable=args.quiet, file=sys.stderr) as bar:
+    try:
+        with tqdm(total=config.steps, desc="training", unit="step", disable=args.quiet, file=sys.stderr) as bar:
 
-        def report(step: int, loss: float, acc: float) -> None:
-            bar.set_postfix_str(f"loss {loss:.4f}, accuracy {acc:.0%}", refresh=False)
-            bar.update(1)
+            def report(step: int, loss: float, acc: float) -> None:
+                bar.set_postfix_str(f"loss {loss:.4f}, accuracy {acc:.0%}", refresh=False)
+                bar.update(1)
 
-        result = train(config, report)
-    out = Path(args.out) if args.out else _new_run_dir(config.dataset)
-    written = write_outputs(result, out)
+            result = train(config, report, data)
+        diverged = None
+    except TrainingDiverged as err:
+        result, diverged = err.result, err
+    except BaseException:
+        remove_folders(created)  # nothing was written: leave no empty folder behind
+        raise
+    try:
+        written = write_outputs(result, out)
+    except OSError as err:
+        return _fail(parser, f"cannot write the run's files: {_os_error(err)}")
+    if diverged is not None:
+        print("wrote " + ", ".join(str(p) for p in written) + " (no model.json: the run diverged)")
+        return _fail(parser, _diverged_message(diverged, config))
     test = "n/a (no test split)" if result.test_accuracy is None else f"{result.test_accuracy:.1%}"
+    final = f"{result.loss[-1]:.6f}" if abs(result.loss[-1]) < 1e6 else f"{result.loss[-1]:.6g}"
     print(f"{result.model}")
     print(
-        f"{config.dataset}: {config.steps} steps in {result.seconds:.1f} s; final loss {result.loss[-1]:.6f}; "
+        f"{config.dataset}: {config.steps} steps in {result.seconds:.1f} s; final loss {final}; "
         f"train accuracy {result.train_accuracy:.1%}; test accuracy {test}"
     )
     print("wrote " + ", ".join(str(p) for p in written))
@@ -115,12 +190,38 @@ def _port(text: str) -> int:
     return value
 
 
-def playground_command(args: argparse.Namespace) -> int:
+def _check_port_free(host: str, port: int) -> str | None:
+    """None if ``host``:``port`` can be listened on now, else why not (the server would fail after starting)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except (OSError, UnicodeError) as err:
+        return f"cannot listen on {host}: {getattr(err, 'strerror', None) or err}"
+    family, kind, proto, _, address = infos[0]
+    try:
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server does
+            probe.bind(address)
+    except OSError as err:
+        return f"cannot listen on {host} port {port}: {err.strerror or err} (choose another with --port)"
+    return None
+
+
+def playground_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    problem = _check_port_free(args.host or "127.0.0.1", args.port)
+    if problem:
+        parser.error(problem)
     from micrograd.playground import serve
 
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C is how one stops it
         serve(args.host, args.port, open_browser=not args.no_browser)
     return 0
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
 
 
 def export_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
@@ -129,9 +230,13 @@ def export_command(args: argparse.Namespace, parser: argparse.ArgumentParser) ->
 
     try:
         model = load(args.model)
-    except (OSError, ValueError) as err:
+    except OSError as err:
+        parser.error(_os_error(err))
+    except ValueError as err:
         parser.error(str(err))
     out = Path(args.out or Path(args.model).with_suffix(".onnx" if args.to == "onnx" else ".pt2"))
+    if _same_file(out, Path(args.model)):
+        parser.error(f"--out {out} is the model file itself: exporting would overwrite it; choose another --out")
     try:
         if args.to == "onnx":
             interop.to_onnx(model, out)
@@ -141,6 +246,8 @@ def export_command(args: argparse.Namespace, parser: argparse.ArgumentParser) ->
             how = f"torch.export.load(path).module()(X)  (X: float64 tensor, shape (batch, {model.nin}))"
     except ImportError as err:
         parser.error(str(err))
+    except OSError as err:
+        parser.error(f"cannot write --out {_os_error(err)}")
     print(f"wrote {out}: {model}\nuse it with {how}")
     return 0
 
@@ -169,6 +276,8 @@ def graph_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> 
         write_atomically(out, dot.pipe(format=fmt))
     except (ValueError, RuntimeError) as e:
         parser.error(str(e))
+    except OSError as e:
+        parser.error(f"cannot write --out {_os_error(e)}")
     print(f"wrote {out}: {GRAPH_EXAMPLES[args.example]}, {len(trace(root)[0])} values")
     return 0
 
@@ -251,16 +360,27 @@ def build_parser() -> argparse.ArgumentParser:
     pg.add_argument("--port", type=_port, default=8000, help="port to listen on (default 8000)")
     pg.add_argument("--host", help="address to listen on (default 127.0.0.1; anything else is reachable by others)")
     pg.add_argument("--no-browser", dest="no_browser", action="store_true", help="do not open a browser")
-    pg.set_defaults(func=playground_command)
+    pg.set_defaults(func=lambda args: playground_command(args, pg))
     p = sub.add_parser("demo", help="run the README example and train the lecture's tiny MLP")
-    p.add_argument("--steps", type=int, default=20, help="gradient-descent steps (default: 20)")
+    p.add_argument("--steps", type=_positive_int, default=20, help="gradient-descent steps (default: 20)")
     p.set_defaults(func=demo)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return int(args.func(args))
+    try:
+        code = int(args.func(args))
+        sys.stdout.flush()  # here, not at exit, so that a closed pipe is caught below
+        return code
+    except BrokenPipeError:  # `micrograd demo | head`: the reader has gone; stop quietly, as `yes | head` does
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())  # so that the interpreter's last flush does not complain either
+        return 128 + 13  # the status of a process ended by SIGPIPE
+    except KeyboardInterrupt:
+        print(f"\n{build_parser().prog}: interrupted", file=sys.stderr)
+        return 128 + 2  # the status of a process ended by SIGINT
 
 
 if __name__ == "__main__":

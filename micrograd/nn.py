@@ -10,12 +10,13 @@ import json
 import math
 import os
 import random
+import reprlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from micrograd.engine import Value, weighted_sum
-from micrograd.files import write_atomically
+from micrograd.files import read_regular_file, write_atomically
 
 Input = Value | float | int
 
@@ -184,12 +185,14 @@ class MLP(Module):
 
     def save(self, path: str | os.PathLike) -> None:
         """Write the architecture and every weight to a JSON file, atomically: a crash mid-write leaves
-        any previous file at ``path`` whole. Load it back with ``micrograd.nn.load``."""
+        any previous file at ``path`` whole. Only a regular file (or a new path) is written; a symbolic link is
+        written through to its target (see ``micrograd.files.write_atomically``). A weight that is not a finite
+        number is a ValueError and nothing is written. Load it back with ``micrograd.nn.load``."""
         state = self.to_state()
         bad = [i for i, p in enumerate(self.parameters()) if not math.isfinite(p.data)]
         if bad:
             raise ValueError(f"cannot save {path}: parameter {bad[0]} is {self.parameters()[bad[0]].data}")
-        write_atomically(Path(path), json.dumps(state, indent=1))
+        write_atomically(Path(path), json.dumps(state, indent=1, allow_nan=False))
 
     def to_state(self) -> dict[str, Any]:
         """The architecture and every weight as plain JSON data (what ``save`` writes)."""
@@ -207,6 +210,8 @@ class MLP(Module):
 
 
 FORMAT = "micrograd.mlp"
+#: The largest model file ``load`` reads (64 MiB: about 3 million weights as JSON).
+MAX_MODEL_BYTES = 64 * 2**20
 
 
 def _require(ok: bool, path: Any, what: str) -> None:
@@ -214,31 +219,69 @@ def _require(ok: bool, path: Any, what: str) -> None:
         raise ValueError(f"{path} is not a valid micrograd model file: {what}")
 
 
+def _short(x: Any) -> str:
+    """A repr of a value read from a file, cut short (a file can hold a huge or deeply nested value)."""
+    return reprlib.repr(x)
+
+
 def _number(x: Any) -> bool:
-    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
-
-
-def load(path: str | os.PathLike) -> MLP:
-    """Read a model written by ``MLP.save``. Only JSON is parsed (nothing is executed); the structure,
-    every size and every number are checked, and anything wrong is named in a ValueError."""
+    """A JSON number that is a finite float (an integer too large for a float is not)."""
+    if isinstance(x, bool) or not isinstance(x, (int, float)):
+        return False
     try:
-        state = json.loads(Path(path).read_text(encoding="utf-8"))
-    except json.JSONDecodeError as err:
+        return math.isfinite(float(x))
+    except OverflowError:
+        return False
+
+
+def _size(x: Any) -> bool:
+    """A positive integer; true and false are not sizes."""
+    return isinstance(x, int) and not isinstance(x, bool) and x > 0
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def load(path: str | os.PathLike, *, max_bytes: int = MAX_MODEL_BYTES) -> MLP:
+    """Read a model written by ``MLP.save``. Only JSON is parsed (nothing is executed); the structure,
+    every size and every number are checked, and anything wrong is named in a ValueError that names the file.
+
+    Only a regular file is read (symbolic links are followed): a pipe, a device, a socket or a directory is a
+    ValueError, as is a file larger than ``max_bytes`` (default ``MAX_MODEL_BYTES``), one that is not UTF-8 or
+    not JSON, or JSON nested too deeply. A missing or unreadable file raises the usual OSError."""
+    raw = read_regular_file(path, max_bytes, "micrograd model file")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise ValueError(f"{path} is not a valid micrograd model file: not UTF-8 text (byte {err.start})") from None
+    try:
+        state = json.loads(text, parse_constant=_reject_constant)
+    except RecursionError:
+        raise ValueError(f"{path} is not a valid micrograd model file: JSON nested too deeply") from None
+    except ValueError as err:  # json.JSONDecodeError, NaN/Infinity, or an integer with too many digits
         raise ValueError(f"{path} is not a valid micrograd model file: not JSON ({err})") from None
-    return from_state(state, path)
+    try:
+        return from_state(state, path)
+    except RecursionError:
+        raise ValueError(f"{path} is not a valid micrograd model file: JSON nested too deeply") from None
 
 
 def from_state(state: Any, path: Any = "model") -> MLP:
     """Build the model that ``MLP.to_state`` describes, checking everything as ``load`` does."""
     _require(isinstance(state, dict) and state.get("format") == FORMAT, path, f"'format' is not {FORMAT!r}")
-    _require(state.get("version") == 1, path, f"unsupported version {state.get('version')!r}")
+    version = state.get("version")
+    _require(type(version) is int and version == 1, path, f"unsupported version {_short(version)}")
     arch = state.get("architecture")
     _require(isinstance(arch, dict), path, "no 'architecture'")
     nin, nouts = arch.get("nin"), arch.get("nouts")
-    _require(isinstance(nin, int) and nin > 0, path, f"bad nin {nin!r}")
-    _require(isinstance(nouts, list) and all(isinstance(n, int) and n > 0 for n in nouts) and nouts, path, "bad nouts")
+    _require(_size(nin), path, f"bad nin {_short(nin)} (a positive integer)")
+    _require(isinstance(nouts, list) and nouts and all(map(_size, nouts)), path,
+             f"bad nouts {_short(nouts)} (a list of positive integers)")  # fmt: skip
     for key in ("activation", "output_activation"):
-        _require(arch.get(key) in ACTIVATIONS, path, f"bad {key} {arch.get(key)!r}")
+        value = arch.get(key)
+        _require(isinstance(value, str) and value in ACTIVATIONS, path,
+                 f"bad {key} {_short(value)} (one of {', '.join(map(repr, ACTIVATIONS))})")  # fmt: skip
     layers = state.get("layers")
     sizes = [nin, *nouts]
     _require(isinstance(layers, list) and len(layers) == len(nouts), path, "wrong number of layers")

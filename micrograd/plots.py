@@ -2,8 +2,21 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from pathlib import Path
+
+
+def _save(fig, path: str | Path) -> None:
+    """Save ``fig`` at ``path`` (PNG unless its suffix says otherwise) as every file here is written: atomically,
+    never over a device or a pipe (``micrograd.files.write_atomically``)."""
+    import io
+
+    from micrograd.files import write_atomically
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format=Path(path).suffix[1:] or "png", dpi=100)  # as savefig(path) would choose
+    write_atomically(path, buffer.getvalue())
 
 
 def _pyplot():
@@ -37,22 +50,29 @@ def decision_boundary(
     ax.scatter(X[:, 0], X[:, 1], c=y, s=18, cmap="coolwarm", edgecolors="k", linewidths=0.4)
     ax.set_title(title)
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    try:
+        _save(fig, path)
+    finally:
+        plt.close(fig)
 
 
-def loss_curve(loss: Sequence[float], accuracy: Sequence[float], path: str | Path) -> None:
-    """Loss (left axis) and accuracy (right axis) per step; save a PNG."""
+def loss_curve(loss: Sequence[float | None], accuracy: Sequence[float | None], path: str | Path) -> None:
+    """Loss (left axis) and accuracy (right axis) per step; save a PNG. A loss that is not a finite number, and an
+    accuracy of None, leave a gap."""
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6, 3.5))
     steps = range(len(loss))
-    ax.plot(steps, loss, color="tab:blue", label="loss")
+    ax.plot(
+        steps, [v if v is not None and math.isfinite(v) else math.nan for v in loss], color="tab:blue", label="loss"
+    )
     ax.set_xlabel("step")
     ax.set_ylabel("loss", color="tab:blue")
     ax2 = ax.twinx()
-    ax2.plot(steps, accuracy, color="tab:orange", label="accuracy")
+    ax2.plot(steps, [math.nan if v is None else v for v in accuracy], color="tab:orange", label="accuracy")
     ax2.set_ylabel("accuracy", color="tab:orange")
     ax2.set_ylim(0, 1.05)
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    try:
+        _save(fig, path)
+    finally:
+        plt.close(fig)

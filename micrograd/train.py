@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import errno
+import itertools
 import json
+import math
+import os
 import random
+import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -65,16 +70,39 @@ DATASET_DEFAULTS: dict[str, dict[str, Any]] = {
 }
 
 
+#: The largest model ``build_model`` makes: far beyond what the scalar engine trains in a day, and it stops
+#: ``--hidden 100000000`` from filling memory (or taking hours just to build the Values).
+MAX_PARAMETERS = 10_000_000
+#: The files ``write_outputs`` may write into a run's folder.
+OUTPUT_NAMES = ("metrics.json", "model.json", "loss.png", "decision_boundary.png")
+
+
 @dataclass
 class Result:
+    """What a run produced. After divergence (see ``TrainingDiverged``) ``diverged_at_step`` is the step, counted
+    from 1, whose loss or update was not a finite number, ``loss``/``accuracy`` end with that step (NaN or None
+    where there was no number), and both accuracies are None."""
+
     config: Config
     model: Any  # micrograd.nn.MLP, or micrograd.tensor.nn.MLP for the tensor engine
     data: Dataset
     loss: list[float]
-    accuracy: list[float]
-    train_accuracy: float
+    accuracy: list[float | None]
+    train_accuracy: float | None
     test_accuracy: float | None
     seconds: float
+    diverged_at_step: int | None = None
+    diverged_because: str | None = None
+
+
+class TrainingDiverged(ArithmeticError):
+    """Training stopped because a loss, a gradient step or an op's result stopped being a finite number
+    (typically: a learning rate, momentum, L2 strength or noise far too large). ``step`` counts from 1,
+    ``reason`` says what happened, and ``result`` holds the run up to there (see ``Result``)."""
+
+    def __init__(self, step: int, reason: str, result: Result):
+        self.step, self.reason, self.result = step, reason, result
+        super().__init__(f"training diverged at step {step} of {result.config.steps}: {reason}")
 
 
 def build_model(config: Config, data: Dataset) -> Any:
@@ -84,6 +112,10 @@ def build_model(config: Config, data: Dataset) -> Any:
     if config.engine not in ENGINES:
         raise ValueError(f"unknown engine {config.engine!r}: choose one of {', '.join(ENGINES)}")
     nout = data.n_classes if config.loss == "ce" else 1
+    sizes = [data.n_features, *config.hidden, nout]
+    count = sum((a + 1) * b for a, b in itertools.pairwise(sizes))
+    if count > MAX_PARAMETERS:
+        raise ValueError(f"an MLP of sizes {sizes} has {count:,} parameters, more than the {MAX_PARAMETERS:,} allowed")
     random.seed(config.seed)
     if config.engine == "tensor":
         from micrograd.tensor.nn import MLP as TensorMLP
@@ -180,26 +212,60 @@ def make_optimizer(config: Config, model: Any) -> Optimizer:
     return SGD(model.parameters(), lr=lr, momentum=config.momentum)
 
 
-def train(config: Config, progress: Any = None) -> Result:
-    """Run ``config``; ``progress(step, loss, accuracy)`` is called after every step if given."""
+def _finite_parameters(model: Any) -> bool:
+    if isinstance(model, MLP):
+        return all(math.isfinite(p.data) for p in model.parameters())
+    import numpy as np
+
+    return all(np.isfinite(p.data).all() for p in model.parameters())
+
+
+def train(config: Config, progress: Any = None, data: Dataset | None = None) -> Result:
+    """Run ``config``; ``progress(step, loss, accuracy)`` is called after every step if given.
+
+    ``data`` is the data set to use, if already loaded (it must be what ``config`` describes). Raises
+    ``TrainingDiverged``, holding the run so far, as soon as a loss or a weight is not a finite number, or an
+    op's result is too large for a float (``DomainError``): a diverged run never reports an accuracy.
+    """
+    import numpy as np
+
     start = time.perf_counter()
-    data = load(config.dataset, config.samples, config.noise, config.seed, config.test_fraction, config.classes)
+    if data is None:
+        data = load(config.dataset, config.samples, config.noise, config.seed, config.test_fraction, config.classes)
     model = build_model(config, data)
     opt = make_optimizer(config, model)
     batches = minibatches(len(data.X_train), config.batch_size, config.seed)
     run_batch = compiled_batch_loss(model, config) if config.engine == "compiled" else None
-    loss_log, acc_log = [], []
-    for step in range(config.steps):
-        idx = next(batches)
-        X, y = [data.X_train[i] for i in idx], [data.y_train[i] for i in idx]
-        total, acc = run_batch(X, y) if run_batch else batch_loss(model, config, X, y)
-        opt.zero_grad()
-        total.backward()
-        opt.step()
-        loss_log.append(float(total.data))
-        acc_log.append(acc)
-        if progress:
-            progress(step, loss_log[-1], acc)
+    loss_log: list[float] = []
+    acc_log: list[float | None] = []
+
+    def diverged(step: int, reason: str) -> TrainingDiverged:
+        result = Result(config, model, data, loss_log, acc_log, None, None, time.perf_counter() - start, step, reason)
+        return TrainingDiverged(step, reason, result)
+
+    with np.errstate(all="ignore"):  # the Tensor engine's overflow warnings: divergence is reported below instead
+        for step in range(config.steps):
+            idx = next(batches)
+            X, y = [data.X_train[i] for i in idx], [data.y_train[i] for i in idx]
+            try:
+                total, acc = run_batch(X, y) if run_batch else batch_loss(model, config, X, y)
+                loss = float(total.data)
+                if math.isfinite(loss):
+                    opt.zero_grad()
+                    total.backward()
+                    opt.step()
+            except ArithmeticError as err:  # DomainError, OverflowError, ...: a number too large for a float
+                loss_log.append(math.nan)
+                acc_log.append(None)
+                raise diverged(step + 1, f"a number grew too large for a float ({err})") from None
+            loss_log.append(loss)
+            acc_log.append(acc if math.isfinite(loss) else None)
+            if not math.isfinite(loss):
+                raise diverged(step + 1, f"the loss became {loss}")
+            if not _finite_parameters(model):
+                raise diverged(step + 1, "the update made a weight infinite or NaN")
+            if progress:
+                progress(step, loss, acc)
     return Result(
         config=config,
         model=model,
@@ -212,8 +278,62 @@ def train(config: Config, progress: Any = None) -> Result:
     )
 
 
+def prepare_output_folder(out: Path) -> list[Path]:
+    """Make sure ``write_outputs`` can write into ``out``, before a run starts: create it if need be (returning
+    the folders created, outermost first, so a caller can remove them again) and try writing a file there.
+
+    Raises ``NotADirectoryError`` if ``out`` (or a folder above it) is a file or a device, ``FileExistsError``
+    if it already holds a run's files (nothing saved is ever replaced), or the ``OSError`` that writing gave.
+    """
+    created = []
+    for folder in [*reversed(out.parents), out]:
+        if folder.is_dir():
+            continue
+        if os.path.lexists(folder) and not folder.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, "exists and is not a folder", str(folder))
+        folder.mkdir()
+        created.append(folder)
+    try:
+        taken = [name for name in OUTPUT_NAMES if os.path.lexists(out / name)]
+        if taken:
+            what = f"already holds {', '.join(taken)} from an earlier run: choose a new folder (or move them)"
+            raise FileExistsError(errno.EEXIST, what, str(out))
+        fd, probe = tempfile.mkstemp(dir=out, prefix=".micrograd-", suffix=".tmp")
+        os.close(fd)
+        os.unlink(probe)
+    except BaseException:
+        remove_folders(created)
+        raise
+    return created
+
+
+def remove_folders(folders: list[Path]) -> None:
+    """Remove these folders (made by ``prepare_output_folder``) again, innermost first, if they are empty."""
+    for folder in reversed(folders):
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+
+
+def _json_numbers(x: Any) -> Any:
+    """``x`` with every non-finite float replaced by None, so that it is valid JSON (null)."""
+    if isinstance(x, float):
+        return x if math.isfinite(x) else None
+    if isinstance(x, dict):
+        return {k: _json_numbers(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_json_numbers(v) for v in x]
+    return x
+
+
 def write_outputs(result: Result, out: Path) -> list[Path]:
-    """Write metrics.json, model.json, loss.png and (for 2-D data) decision_boundary.png into ``out``."""
+    """Write metrics.json, model.json, loss.png and (for 2-D data) decision_boundary.png into ``out``.
+
+    metrics.json is valid JSON whatever happened: a number that is not finite is written as null. After
+    divergence (``result.diverged_at_step``) only metrics.json and loss.png are written: the model's weights
+    are not finite numbers, or are the ones that made the run diverge, and its accuracies mean nothing.
+    """
     from micrograd import plots
 
     out.mkdir(parents=True, exist_ok=True)
@@ -222,14 +342,19 @@ def write_outputs(result: Result, out: Path) -> list[Path]:
         "accuracy": result.accuracy,
         "train_accuracy": result.train_accuracy,
         "test_accuracy": result.test_accuracy,
+        "diverged_at_step": result.diverged_at_step,
+        "diverged_because": result.diverged_because,
         "wall_time_seconds": result.seconds,
         "parameters": result.model.num_parameters(),
         "config": asdict(result.config),
     }
-    written = [out / "metrics.json", out / "model.json", out / "loss.png"]
-    write_atomically(written[0], json.dumps(metrics, indent=1))
+    written = [out / "metrics.json", out / "loss.png"]
+    write_atomically(written[0], json.dumps(_json_numbers(metrics), indent=1, allow_nan=False))
+    plots.loss_curve(result.loss, result.accuracy, written[1])
+    if result.diverged_at_step is not None:
+        return written
+    written.insert(1, out / "model.json")
     result.model.save(written[1])
-    plots.loss_curve(result.loss, result.accuracy, written[2])
     if result.data.n_features == 2:
         path = out / "decision_boundary.png"
         plots.decision_boundary(

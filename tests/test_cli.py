@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 PNG = b"\x89PNG\r\n\x1a\n"
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -103,3 +105,171 @@ def test_graph_refuses_unknown_examples_and_formats(tmp_path: Path) -> None:
     assert result.returncode == 2 and "error: format 'png' needs the Graphviz system package" in result.stderr
     assert "Traceback" not in result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Mistakes and hostile paths: a message and exit code 2, never a traceback, nothing saved lost. These run the command
+# in this process (micrograd.cli.main), which is quicker than a subprocess each and shows any exception in full.
+
+ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def call(capsys, *argv: str) -> tuple[int, str, str]:
+    """Run ``micrograd *argv`` in this process: (exit code, stdout, stderr)."""
+    from micrograd.cli import main
+
+    try:
+        code = main(list(argv))
+    except SystemExit as exit:
+        code = exit.code if isinstance(exit.code, int) else int(exit.code is not None)
+    out, err = capsys.readouterr()
+    assert "Traceback" not in err
+    return code, out, err
+
+
+def strict_json(path: Path):
+    def refuse(name: str):
+        raise AssertionError(f"{path} holds {name}, which is not JSON")
+
+    return json.loads(path.read_text(), parse_constant=refuse)
+
+
+TINY = ("--steps", "3", "--hidden", "4", "--quiet")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--dataset", "blobs", "--classes", "1"], "blobs: classes must be an integer >= 2, got 1"),
+        (["--samples", "10", "--test-fraction", "0.05"], "test_fraction=0.05 of 10 samples holds out 1"),
+        (["--test-fraction", "0.99"], "test_fraction=0.99 of 100 samples leaves 1 for training"),
+        (["--dataset", "digits", "--test-fraction", "0.999"], "0.999 of 1797 samples leaves 1 for training"),
+        (["--dataset", "classification", "--classes", "5"], "classes must be an integer from 2 to 4"),
+        (["--seed", "-1"], "seed must be an integer from 0 to 2**32 - 1"),
+        (["--noise", "1e308"], "noise=1e+308 is too large"),
+        (["--hidden", "100000000"], "more than the 10,000,000 allowed"),
+        (["--dataset", "circles", "--classes", "3"], "--classes does not apply to --dataset circles"),
+        (["--dataset", "digits", "--samples", "50"], "--samples does not apply to --dataset digits"),
+        (["--dataset", "blobs", "--noise", "0.2"], "--noise does not apply to --dataset blobs"),
+        (["--dataset", "blobs", "--momentum", "0.9"], "--momentum is for --optimizer sgd; this run uses adam"),
+        (["--schedule", "constant", "--lr-end", "0.01"], "--lr-end is for --schedule linear"),
+        (["--full-batch", "--batch-size", "8"], "--full-batch and --batch-size contradict each other"),
+    ],
+)
+def test_train_refuses_bad_combinations_before_training(tmp_path: Path, capsys, monkeypatch, args, message) -> None:
+    import micrograd.train
+
+    monkeypatch.setattr(micrograd.train, "train", lambda *a, **k: pytest.fail("trained despite a bad option"))
+    code, _, err = call(capsys, "train", *TINY, *args, "--out", str(tmp_path / "run"))
+    assert code == 2 and "micrograd train: error: " in err and message in err, err
+    assert not (tmp_path / "run").exists()
+
+
+def _out_targets(tmp_path: Path) -> list[tuple[str, str]]:
+    (tmp_path / "file").write_text("mine")
+    targets = [
+        (str(tmp_path / "file"), "exists and is not a folder"),
+        (str(tmp_path / "file" / "run"), "exists and is not a folder"),
+        (os.devnull, "exists and is not a folder"),
+        ("/proc/micrograd-run", "No such file or directory"),  # a directory no one may write to, root included
+    ]
+    if not ROOT:  # root may write into any directory, whatever its permissions: /proc above stands in for it
+        (tmp_path / "ro").mkdir(mode=0o555)
+        targets.append((str(tmp_path / "ro" / "run"), "Permission denied"))
+    return targets
+
+
+def test_train_checks_out_before_training(tmp_path: Path, capsys, monkeypatch) -> None:
+    import micrograd.train
+
+    monkeypatch.setattr(micrograd.train, "train", lambda *a, **k: pytest.fail("trained before checking --out"))
+    for out, message in _out_targets(tmp_path):
+        code, _, err = call(capsys, "train", *TINY, "--out", out)
+        assert code == 2 and "micrograd train: error: --out " in err and message in err, (out, err)
+    assert (tmp_path / "file").read_text() == "mine" and Path(os.devnull).is_char_device()
+
+
+def test_train_never_replaces_an_earlier_run(tmp_path: Path, capsys) -> None:
+    code, _, err = call(capsys, "train", *TINY, "--out", str(tmp_path / "run"))
+    assert code == 0, err
+    before = {p.name: p.read_bytes() for p in (tmp_path / "run").iterdir()}
+    code, _, err = call(capsys, "train", *TINY, "--seed", "7", "--out", str(tmp_path / "run"))
+    assert code == 2 and "already holds metrics.json, model.json, loss.png, decision_boundary.png" in err
+    assert {p.name: p.read_bytes() for p in (tmp_path / "run").iterdir()} == before
+
+
+@pytest.mark.parametrize("engine", ["scalar", "compiled", "tensor"])
+@pytest.mark.parametrize(
+    ("args", "step", "hint"),
+    [
+        (["--lr", "1e300"], 2, "Lower --lr (now 1e+300) and try again"),
+        (["--noise", "1e300"], 2, "Lower --lr (now 1) or --noise (now 1e+300) and try again"),
+        (["--momentum", "1e300"], 3, "or --momentum (now 1e+300)"),
+        (["--l2", "1e300"], 2, "or --l2 (now 1e+300)"),
+        (["--dataset", "blobs", "--lr", "1e300"], 2, "Lower --lr (now 1e+300)"),
+    ],
+)
+def test_a_diverging_run_says_so_and_leaves_valid_json(tmp_path: Path, capsys, engine, args, step, hint) -> None:
+    out = tmp_path / "run"
+    code, stdout, err = call(capsys, "train", *args, *TINY, "--engine", engine, "--out", str(out))
+    assert code == 2
+    assert f"micrograd train: error: training diverged at step {step} of 3: the loss became" in err and hint in err
+    assert "(no model.json: the run diverged)" in stdout
+    assert sorted(p.name for p in out.iterdir()) == ["loss.png", "metrics.json"]
+    metrics = strict_json(out / "metrics.json")
+    assert metrics["diverged_at_step"] == step and len(metrics["loss"]) == step and metrics["loss"][-1] is None
+    assert metrics["train_accuracy"] is None and metrics["test_accuracy"] is None
+
+
+def test_an_overflow_error_in_the_scalar_engine_is_reported_as_divergence(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "run"
+    code, _, err = call(capsys, "train", "--loss", "mse", "--lr", "1e100", *TINY, "--out", str(out))
+    assert code == 2 and "training diverged at step 2 of 3: a number grew too large for a float (**2" in err
+    assert strict_json(out / "metrics.json")["diverged_at_step"] == 2
+
+
+def test_demo_steps_must_be_positive(capsys) -> None:
+    for steps in ("-5", "0"):
+        code, out, err = call(capsys, "demo", "--steps", steps)
+        assert code == 2 and f"argument --steps: must be a positive integer, got {steps}" in err and out == ""
+
+
+def test_demo_into_a_closed_pipe_stops_quietly() -> None:
+    read, write = os.pipe()
+    os.close(read)  # like `micrograd demo | head` once head has exited
+    try:
+        result = subprocess.run([sys.executable, "-m", "micrograd.cli", "demo"], stdout=write, stderr=subprocess.PIPE,
+                                text=True, timeout=600)  # fmt: skip
+    finally:
+        os.close(write)
+    assert result.returncode == 141 and result.stderr == ""
+
+
+def test_playground_on_a_port_in_use_exits_2_before_starting(capsys) -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        code, out, err = call(capsys, "playground", "--port", str(port), "--no-browser")
+    assert code == 2 and out == ""  # no URL printed for a server that never started
+    assert f"micrograd playground: error: cannot listen on 127.0.0.1 port {port}: " in err
+    assert "choose another with --port" in err
+    code, out, err = call(capsys, "playground", "--host", "no-such-host.invalid", "--no-browser")
+    assert code == 2 and "cannot listen on no-such-host.invalid" in err
+
+
+def test_graph_refuses_directories_devices_and_proc(tmp_path: Path, capsys) -> None:
+    from tests.test_files import char_device
+
+    device = char_device(tmp_path)
+    (tmp_path / "folder").mkdir()
+    for out, message in [
+        (tmp_path / "folder", "is a directory"),
+        (device, "is a character device, not a regular file: refusing to replace it"),
+        (Path("/proc/micrograd-graph.svg"), "No such file or directory"),
+    ]:
+        code, _, err = call(capsys, "graph", "--out", str(out), "--format", "svg")
+        assert code == 2 and f"micrograd graph: error: cannot write --out {out}: {message}" in err, err
+    assert device.is_char_device() and list((tmp_path / "folder").iterdir()) == []

@@ -55,3 +55,39 @@ def test_bad_dataset_and_fraction_are_named() -> None:
         data.load("mnist")
     with pytest.raises(ValueError, match="test_fraction"):
         data.load(test_fraction=1.0)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"name": "blobs", "classes": 1}, r"blobs: classes must be an integer >= 2, got 1"),
+        ({"name": "classification", "classes": 5}, r"classification: classes must be an integer from 2 to 4, got 5"),
+        ({"name": "blobs", "samples": 2, "classes": 3}, r"samples=2 is fewer than classes=3"),
+        ({"samples": 10, "test_fraction": 0.05}, r"moons: test_fraction=0.05 of 10 samples holds out 1, fewer than"),
+        ({"test_fraction": 0.99}, r"test_fraction=0.99 of 100 samples leaves 1 for training, fewer than the 2"),
+        ({"name": "digits", "test_fraction": 0.999}, r"0.999 of 1797 samples leaves 1 for training, fewer than the 10"),
+        ({"name": "blobs", "samples": 3, "test_fraction": 0.5}, r"class 0 has a single sample"),
+        ({"samples": 1}, r"moons needs samples >= 2"),
+        ({"samples": 0}, r"samples must be an integer from 1 to 1000000, got 0"),
+        ({"samples": True}, r"samples must be an integer from 1 to 1000000, got True"),
+        ({"samples": 10**12}, r"samples must be an integer from 1 to 1000000"),
+        ({"noise": float("nan")}, r"noise must be a finite number >= 0, got nan"),
+        ({"noise": -1.0}, r"noise must be a finite number >= 0"),
+        ({"noise": 1e308}, r"moons: noise=1e\+308 is too large: some points are not finite numbers"),
+        ({"seed": -1}, r"seed must be an integer from 0 to 2\*\*32 - 1, got -1"),
+        ({"seed": 2**32}, r"seed must be an integer"),
+        ({"test_fraction": float("nan")}, r"test_fraction must be in \[0, 1\), got nan"),
+    ],
+)
+def test_bad_arguments_are_value_errors_naming_them(kwargs: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        data.load(**kwargs)
+
+
+def test_the_smallest_splits_that_work_do_work() -> None:
+    d = data.load("moons", samples=10, test_fraction=0.2)  # 2 held out: one of each class
+    assert len(d.X_test) == 2 and sorted(d.y_test) == [0, 1]
+    d = data.load("digits", test_fraction=0.99)  # 18 left to train on: at least one of each of the 10 digits
+    assert len(d.X_train) == 17 and set(d.y_train) == set(range(10))
+    d = data.load("blobs", samples=2, classes=2)
+    assert d.n_classes == 2 and sorted(d.y_train) == [0, 1]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from micrograd.train import DATASET_DEFAULTS, Config, train
@@ -41,3 +43,108 @@ def test_digits_reaches_95_percent_on_held_out_images() -> None:
     result = train(Config(dataset="digits", **DATASET_DEFAULTS["digits"]))
     assert len(result.data.X_test) == 360
     assert result.test_accuracy is not None and result.test_accuracy >= 0.95
+
+
+def _strict_json(text: str):
+    import json
+
+    def refuse(name: str):
+        raise AssertionError(f"metrics.json holds {name}, which is not JSON")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+@pytest.mark.parametrize("engine", ["scalar", "compiled", "tensor"])
+@pytest.mark.parametrize(
+    ("change", "step"),
+    [({"lr": 1e300}, 2), ({"momentum": 1e300}, 3), ({"l2": 1e300}, 2), ({"noise": 1e300}, 2)],
+)
+def test_divergence_is_raised_with_the_step_and_the_run_so_far(engine: str, change: dict, step: int) -> None:
+    from micrograd.train import TrainingDiverged
+
+    config = Config(steps=5, hidden=[4], engine=engine, **change)
+    message = rf"training diverged at step {step} of 5: the loss became (nan|inf)"
+    with pytest.raises(TrainingDiverged, match=message) as info:
+        train(config)
+    err = info.value
+    assert err.step == step and isinstance(err, ArithmeticError)
+    result = err.result
+    assert result.diverged_at_step == step and result.diverged_because.startswith("the loss became")
+    assert len(result.loss) == len(result.accuracy) == step
+    assert all(math.isfinite(v) for v in result.loss[:-1]) and not math.isfinite(result.loss[-1])
+    assert result.accuracy[-1] is None and result.train_accuracy is None and result.test_accuracy is None
+
+
+def test_an_overflow_in_the_scalar_engine_is_divergence_too() -> None:
+    from micrograd.errors import DomainError
+    from micrograd.train import TrainingDiverged
+
+    with pytest.raises(TrainingDiverged, match="diverged at step 2 of 5: a number grew too large for a float") as info:
+        train(Config(steps=5, hidden=[4], loss="mse", lr=1e100))
+    assert "**2" in info.value.reason  # the DomainError's own words: which op overflowed
+    assert math.isnan(info.value.result.loss[-1])
+    assert issubclass(DomainError, ArithmeticError)
+
+
+@pytest.mark.parametrize("engine", ["scalar", "compiled", "tensor"])
+def test_an_update_that_overflows_a_weight_stops_at_that_step(engine: str) -> None:
+    from micrograd.train import TrainingDiverged
+
+    config = Config(steps=3, hidden=[4], lr=1e308, schedule="constant", l2=10.0, engine=engine)
+    with pytest.raises(TrainingDiverged, match="diverged at step 1 of 3: the update made a weight infinite or NaN"):
+        train(config)  # step 1's loss is finite (and recorded); its update is not
+
+
+def test_a_diverged_run_writes_valid_json_and_no_model(tmp_path) -> None:
+    from micrograd.train import TrainingDiverged, write_outputs
+
+    with pytest.raises(TrainingDiverged) as info:
+        train(Config(steps=4, hidden=[4], lr=1e300))
+    written = write_outputs(info.value.result, tmp_path)
+    assert written == [tmp_path / "metrics.json", tmp_path / "loss.png"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["loss.png", "metrics.json"]
+    metrics = _strict_json((tmp_path / "metrics.json").read_text())
+    assert metrics["diverged_at_step"] == 2 and metrics["loss"][1] is None and metrics["accuracy"][1] is None
+    assert metrics["diverged_because"] == "the loss became nan"
+    assert metrics["train_accuracy"] is None and metrics["config"]["lr"] == 1e300
+
+
+def test_a_finished_run_records_that_it_did_not_diverge(tmp_path) -> None:
+    from micrograd.train import write_outputs
+
+    result = train(Config(steps=3, hidden=[4]))
+    write_outputs(result, tmp_path)
+    metrics = _strict_json((tmp_path / "metrics.json").read_text())
+    assert metrics["diverged_at_step"] is None and metrics["diverged_because"] is None
+    assert (tmp_path / "model.json").exists() and len(metrics["loss"]) == 3
+
+
+def test_a_huge_model_is_refused_before_building_it() -> None:
+    from micrograd.data import load
+    from micrograd.train import MAX_PARAMETERS, build_model
+
+    with pytest.raises(ValueError, match=r"sizes \[2, 100000000, 1\] has 400,000,001 parameters, more than"):
+        build_model(Config(hidden=[100_000_000]), load())
+    assert MAX_PARAMETERS == 10_000_000
+
+
+def test_prepare_output_folder_refuses_what_it_cannot_write_and_never_an_earlier_run(tmp_path) -> None:
+    import errno
+
+    from micrograd.train import prepare_output_folder, remove_folders
+
+    created = prepare_output_folder(tmp_path / "a" / "b")
+    assert created == [tmp_path / "a", tmp_path / "a" / "b"] and (tmp_path / "a" / "b").is_dir()
+    remove_folders(created)
+    assert not (tmp_path / "a").exists()
+    (tmp_path / "file").write_text("x")
+    for out in (tmp_path / "file", tmp_path / "file" / "run"):
+        with pytest.raises(NotADirectoryError, match="exists and is not a folder"):
+            prepare_output_folder(out)
+    (tmp_path / "old").mkdir()
+    (tmp_path / "old" / "model.json").write_text("saved")
+    with pytest.raises(FileExistsError, match=r"already holds model\.json from an earlier run") as info:
+        prepare_output_folder(tmp_path / "old")
+    assert info.value.errno == errno.EEXIST and (tmp_path / "old" / "model.json").read_text() == "saved"
+    with pytest.raises(OSError):
+        prepare_output_folder(tmp_path.parent / "/proc/micrograd-run")  # read-only for root too
