@@ -6,8 +6,9 @@ BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip install --quiet
 RUN_READY  := $(VENV)/.installed-run
 TEST_READY := $(VENV)/.installed-test
+DOCS_READY := $(VENV)/.installed-docs
 
-.PHONY: run test bench clean notebooks
+.PHONY: run test bench clean notebooks docs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +21,10 @@ $(RUN_READY): pyproject.toml | $(BIN)/python
 $(TEST_READY): pyproject.toml $(RUN_READY)
 	$(PIP) -e '.[dev]'
 	touch $(TEST_READY)
+
+$(DOCS_READY): pyproject.toml $(RUN_READY)
+	$(PIP) -e '.[docs]'
+	touch $(DOCS_READY)
 
 run: $(RUN_READY)
 	$(BIN)/micrograd train
@@ -41,3 +46,8 @@ notebooks: $(TEST_READY)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache
+
+# The documentation site, from docs/ and the notebooks of examples/, into site/ (strict: any broken link fails).
+docs: $(DOCS_READY)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/python -m mkdocs build --strict --site-dir site
+	@echo "open site/index.html (the search box needs it served: $(BIN)/python -m http.server -d site)"

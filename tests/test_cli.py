@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 PNG = b"\x89PNG\r\n\x1a\n"
-README = Path(__file__).resolve().parents[1] / "README.md"
+TRAINING_PAGE = Path(__file__).resolve().parents[1] / "docs" / "training.md"
 
 
 def run(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
@@ -31,7 +31,7 @@ def test_train_with_no_options_is_the_original_demo(tmp_path: Path) -> None:
     metrics = json.loads((out / "metrics.json").read_text())
     first = metrics["loss"][:3]
     assert first == [0.8958441028683222, 1.7235905336972022, 0.7429006313851133]
-    assert ", ".join(map(repr, first)) in README.read_text()  # the README quotes what we print, to the last digit
+    assert ", ".join(map(repr, first)) in TRAINING_PAGE.read_text()  # the docs quote what we print, to the last digit
     assert len(metrics["loss"]) == len(metrics["accuracy"]) == 100
     assert metrics["train_accuracy"] == 1.0 and metrics["test_accuracy"] is None
     assert metrics["config"]["l2"] == 1e-4 and metrics["wall_time_seconds"] > 0

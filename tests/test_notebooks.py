@@ -20,7 +20,7 @@ from tests.svgtext import svg_texts
 from tools.refresh_notebooks import ROOT, execute, notebooks
 
 NOTEBOOKS = notebooks()
-README = ROOT / "README.md"
+NOTEBOOKS_PAGE = ROOT / "docs" / "notebooks.md"
 REFRESH = "run `make notebooks` to refresh the stored outputs"
 IMAGES = ("image/svg+xml", "image/png")
 
@@ -88,9 +88,9 @@ def graph_shows_data(svg: str) -> bool:
     return any(t.startswith("data ") for t in svg_texts(svg))
 
 
-def test_there_is_a_notebook_for_every_chapter_with_code_and_the_readme_lists_them() -> None:
+def test_there_is_a_notebook_for_every_chapter_with_code_and_the_docs_list_them() -> None:
     assert [p.name[:2] for p in NOTEBOOKS] == [f"{i:02d}" for i in range(1, 16)]
-    listed = re.findall(r"\(examples/(\d\d_\w+\.ipynb)\)", README.read_text())
+    listed = re.findall(r"\(\.\./examples/(\d\d_\w+\.ipynb)\)", NOTEBOOKS_PAGE.read_text())
     assert listed == [p.name for p in NOTEBOOKS]
 
 

@@ -32,9 +32,10 @@ def test_the_distribution_name_is_ours_and_every_install_hint_uses_it() -> None:
     assert PYPROJECT["project"]["version"] == micrograd.__version__
     readme = (ROOT / "README.md").read_text()
     assert f"`{name}`" in readme and "pip install ." in readme
-    for extra in set(PYPROJECT["project"]["optional-dependencies"]) - {"dev", "docs"}:  # dev, docs: for this repo
-        assert f"pip install '.[{extra}]'" in readme, f"the README does not say how to install the {extra} extra"
-    sources = [p.read_text() for p in (ROOT / "micrograd").rglob("*.py")] + [readme]
+    install = (ROOT / "docs" / "install.md").read_text()
+    for extra in set(PYPROJECT["project"]["optional-dependencies"]) - {"dev"}:  # dev: for working on this repo
+        assert f"pip install '.[{extra}]'" in install, f"docs/install.md does not say how to install the {extra} extra"
+    sources = [p.read_text() for p in (ROOT / "micrograd").rglob("*.py")] + [readme, install]
     assert not any("micrograd[" in text for text in sources)  # the original's name with our extras: wrong package
 
 

@@ -9,7 +9,6 @@ picture is made this way).
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import threading
 import time
@@ -19,12 +18,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-pytestmark = pytest.mark.skipif(
-    not Path(CHROMIUM).exists() and not os.environ.get("CI"), reason="Debian's chromium is not installed"
-)
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
+from tests.browser import needs_chromium
+
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
@@ -46,16 +42,6 @@ def server() -> Iterator[str]:
     yield f"http://127.0.0.1:{port}/"
     srv.should_exit = True
     thread.join(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield b
-        b.close()
 
 
 def not_blank(png: bytes) -> bool:
