@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import difflib
 import os
+import re
 import socket
 import sys
 import time
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from micrograd.files import write_atomically
 from micrograd.lecture import lecture_mlp, readme_example
@@ -27,35 +29,80 @@ def demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _expected(what: str, text: str) -> NoReturn:
+    raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
+
+
+def _integer(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        _expected("a whole number", text)
+
+
 def _positive_int(text: str) -> int:
-    value = int(text)
+    try:
+        value = int(text)
+    except ValueError:
+        _expected("a whole number >= 1", text)
     if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
+        _expected("a whole number >= 1", text)
+    return value
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        _expected("a whole number >= 0", text)
+    if value < 0:
+        _expected("a whole number >= 0", text)
     return value
 
 
 def _non_negative_float(text: str) -> float:
-    value = float(text)
-    if not value >= 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a finite number >= 0, got {text}")
+    try:
+        value = float(text)
+    except ValueError:
+        _expected("a finite number >= 0", text)
+    if not 0 <= value < float("inf"):
+        _expected("a finite number >= 0", text)
     return value
 
 
 def _fraction(text: str) -> float:
-    value = float(text)
+    try:
+        value = float(text)
+    except ValueError:
+        _expected("a number from 0 up to (not including) 1", text)
     if not 0 <= value < 1:
-        raise argparse.ArgumentTypeError(f"must be in [0, 1), got {text}")
+        _expected("a number from 0 up to (not including) 1", text)
     return value
 
 
 def _sizes(text: str) -> list[int]:
+    """'16,16' -> [16, 16]; a trailing comma is allowed, no size at all is not."""
+    parts = [part.strip() for part in text.split(",")]
+    if parts and not parts[-1]:
+        parts.pop()
     try:
-        sizes = [int(part) for part in text.split(",") if part.strip()]
+        sizes = [int(part) for part in parts]
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated layer sizes such as 16,16, got {text!r}") from None
-    if any(n < 1 for n in sizes):
-        raise argparse.ArgumentTypeError(f"layer sizes must be positive, got {text!r}")
+        _expected("comma-separated layer sizes such as 16,16", text)
+    if not sizes or any(n < 1 for n in sizes):
+        _expected("comma-separated layer sizes >= 1 such as 16,16 (at least one hidden layer)", text)
     return sizes
+
+
+def _numbers(text: str) -> list[float]:
+    """'0.5,-1.2' -> [0.5, -1.2]: finite numbers, separated by commas."""
+    try:
+        values = [float(part) for part in text.split(",")]
+    except ValueError:
+        _expected("finite numbers separated by commas, such as 0.5,-1.2", text)
+    if not all(abs(v) < float("inf") for v in values):
+        _expected("finite numbers separated by commas, such as 0.5,-1.2", text)
+    return values
 
 
 def _new_run_dir(dataset: str) -> Path:
@@ -115,6 +162,7 @@ def _diverged_message(err: Exception, config: Any) -> str:
 def train_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     from micrograd.train import (
         DATASET_DEFAULTS,
+        Checkpoint,
         Config,
         TrainingDiverged,
         build_model,
@@ -153,12 +201,19 @@ def train_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> 
 
     try:
         with tqdm(total=config.steps, desc="training", unit="step", disable=args.quiet, file=sys.stderr) as bar:
+            measured = ""  # the latest accuracy of the whole sets, worded as the summary below words it
 
-            def report(step: int, loss: float, acc: float) -> None:
-                bar.set_postfix_str(f"loss {loss:.4f}, accuracy {acc:.0%}", refresh=False)
+            def evaluated(checkpoint: Checkpoint) -> None:
+                nonlocal measured
+                measured = f"train accuracy {checkpoint.train_accuracy:.1%}"
+                if checkpoint.test_accuracy is not None:
+                    measured += f", test accuracy {checkpoint.test_accuracy:.1%}"
+
+            def report(step: int, loss: float, batch_accuracy: float) -> None:
+                bar.set_postfix_str(f"loss {loss:.4f}, {measured}", refresh=False)
                 bar.update(1)
 
-            result = train(config, report, data)
+            result = train(config, report, data, evaluated)
         diverged = None
     except TrainingDiverged as err:
         result, diverged = err.result, err
@@ -184,9 +239,12 @@ def train_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> 
 
 
 def _port(text: str) -> int:
-    value = int(text)
+    try:
+        value = int(text)
+    except ValueError:
+        _expected("a port number from 1 to 65535", text)
     if not 1 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"must be a port number from 1 to 65535, got {text}")
+        _expected("a port number from 1 to 65535", text)
     return value
 
 
@@ -257,38 +315,188 @@ GRAPH_EXAMPLES = {
     "readme": "the README expression (g = 24.7041)",
     "mlp": "the squared error of a tiny tanh MLP(2, [2, 1]) on one point",
 }
+#: The most Values `micrograd graph` draws unless --max-nodes says otherwise (as draw_dot's max_nodes).
+GRAPH_MAX_NODES = 500
+
+
+def _model_graph(args: argparse.Namespace, parser: argparse.ArgumentParser) -> tuple[list[Any], str]:
+    """The graph of a saved model on one input, after backward from one output: (its outputs, what it shows)."""
+    from micrograd.engine import Value
+    from micrograd.nn import load
+
+    if args.example is not None:
+        parser.error(f"give a model file or --example {args.example}, not both")
+    try:
+        model = load(args.model)
+    except OSError as err:
+        parser.error(_os_error(err))
+    except ValueError as err:
+        parser.error(str(err))
+    example = ",".join(["0.5"] * model.nin) if model.nin <= 8 else f"x0,x1,...,x{model.nin - 1}"
+    if args.input is None:
+        parser.error(f"--input is needed with a model: the {model.nin} numbers to feed it, e.g. --input {example}")
+    if len(args.input) != model.nin:
+        parser.error(f"--input: {args.model} takes {model.nin} inputs, got {len(args.input)}")
+    nout = model.nouts[-1]
+    if args.output is not None and args.output >= nout:
+        parser.error(f"--output: {args.model} has {nout} output{'s' * (nout > 1)} (0 to {nout - 1}), no {args.output}")
+    for i, layer in enumerate(model.layers):  # name every weight: layer i, neuron j, input k
+        for j, neuron in enumerate(layer.neurons):
+            neuron.fused = not args.unfused
+            for k, w in enumerate(neuron.w):
+                w.label = f"L{i}.n{j}.w{k}"
+            neuron.b.label = f"L{i}.n{j}.b"
+    x = [Value(v, label=f"x[{i}]") for i, v in enumerate(args.input)]
+    outs = model(x)
+    outs = outs if isinstance(outs, list) else [outs]
+    for k, out in enumerate(outs):
+        out.label = f"out[{k}]"
+    k = args.output if args.output is not None else max(range(nout), key=lambda i: outs[i].data)
+    outs[k].backward()
+    inputs = ", ".join(f"{v:g}" for v in args.input)
+    return outs, f"{model} at x = [{inputs}]; out[{k}] = {outs[k].data:.4f}; grads are d out[{k}] / d value"
 
 
 def graph_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     from micrograd.lecture import neuron, readme_example, tiny_mlp_loss
     from micrograd.viz import draw_dot, trace
 
-    if args.example == "neuron":
-        root = neuron()[0]
-    elif args.example == "readme":
-        root = readme_example()[0]
+    if args.model is not None:
+        roots, what = _model_graph(args, parser)
     else:
-        root = tiny_mlp_loss(fused=not args.unfused)[0]
+        for flag, value in (("--input", args.input), ("--output", args.output)):
+            if value is not None:
+                parser.error(f"{flag} is for a model file (micrograd graph model.json {flag} ...), not an --example")
+        example = args.example or "neuron"
+        if example == "neuron":
+            roots = [neuron()[0]]
+        elif example == "readme":
+            roots = [readme_example()[0]]
+        else:
+            roots = [tiny_mlp_loss(fused=not args.unfused)[0]]
+        what = GRAPH_EXAMPLES[example]
+    count = len(trace(roots)[0])
+    if count > args.max_nodes:
+        parser.error(f"the graph has {count:,} values, more than --max-nodes {args.max_nodes}: too many to read or "
+                     "lay out quickly (raise --max-nodes to draw it anyway)")  # fmt: skip
     out = Path(args.out)
     fmt = args.format or out.suffix.lstrip(".") or "svg"
     try:
-        dot = draw_dot(root, format=fmt, rankdir=args.rankdir, show_grad=not args.no_grad, highlight=args.highlight)
+        dot = draw_dot(roots, format=fmt, rankdir=args.rankdir, show_grad=not args.no_grad, highlight=args.highlight,
+                       max_nodes=None)  # fmt: skip
         write_atomically(out, dot.pipe(format=fmt))
     except (ValueError, RuntimeError) as e:
         parser.error(str(e))
     except OSError as e:
         parser.error(f"cannot write --out {_os_error(e)}")
-    print(f"wrote {out}: {GRAPH_EXAMPLES[args.example]}, {len(trace(root)[0])} values")
+    print(f"wrote {out}: {what}, {count} values")
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
+class Parser(argparse.ArgumentParser):
+    """argparse, with errors in one line that name the option, and a guess at what a misspelt word meant."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {_clearer(message)}\n")
+
+
+#: Words other tools use for our options: `micrograd train --epochs 5` suggests --steps.
+SYNONYMS = {
+    "--epochs": "--steps",
+    "--iterations": "--steps",
+    "--iters": "--steps",
+    "--learning-rate": "--lr",
+    "--weight-decay": "--l2",
+    "--layers": "--hidden",
+    "--hidden-sizes": "--hidden",
+    "--output-dir": "--out",
+    "--batch": "--batch-size",
+}
+
+
+def _suggest(word: str, choices: Sequence[str]) -> str | None:
+    """The choice ``word`` was most likely meant to be, if one is close enough."""
+    if SYNONYMS.get(word) in choices:
+        return SYNONYMS[word]
+    names = {choice.lstrip("-"): choice for choice in choices}  # "--steps" and "--help" differ more than 60%
+    close = difflib.get_close_matches(word.lstrip("-"), names, n=1, cutoff=0.7)
+    return names[close[0]] if close else None
+
+
+def _clearer(message: str) -> str:
+    """argparse's message, shorter and with a suggestion: "--lr: expected ..." (not "argument --lr: ..."),
+    "unknown command 'trian' (...); did you mean 'train'?"."""
+    found = re.fullmatch(r"argument (\S+): (.*)", message, re.DOTALL)
+    name, detail = (found.group(1), found.group(2)) if found else (None, message)
+    choice = re.fullmatch(r"invalid choice: '(.*)' \(choose from (.*)\)", detail, re.DOTALL)
+    if choice:
+        given, choices = choice.group(1), re.findall(r"'([^']*)'", choice.group(2))
+        guess = _suggest(given, choices)
+        options = ", ".join(choices)
+        detail = f"invalid choice: {given!r} (choose from {options})" + (f"; did you mean {guess}?" if guess else "")
+        if name == "<command>":
+            return detail.replace("invalid choice:", "unknown command", 1)
+    if detail == "expected one argument":
+        detail = "expected a value"
+        if name == "--input":  # argparse takes "-1,2" for an option: such a value must follow "="
+            detail += " (one that starts with '-' goes after '=': --input=-1,2)"
+    return f"{name}: {detail}" if name else detail
+
+
+def _unrecognized(parser: argparse.ArgumentParser, extras: list[str], subparsers: dict[str, Parser]) -> NoReturn:
+    """Refuse words the command does not know, suggesting the option a misspelt one was meant to be."""
+    message = f"unrecognized argument{'s' * (len(extras) > 1)}: {' '.join(extras)}"
+    flag = next((word.split("=", 1)[0] for word in extras if word.startswith("--")), None)
+    if flag is not None:
+        known = [o for action in parser._actions for o in action.option_strings if o.startswith("--")]
+        guess = _suggest(flag, known)
+        elsewhere = [name for name, other in subparsers.items() if other is not parser and flag in
+                     [o for action in other._actions for o in action.option_strings]]  # fmt: skip
+        if guess:
+            message += f"; did you mean {guess}?"
+        elif elsewhere:
+            message += f"; {flag} is an option of micrograd {' and micrograd '.join(elsewhere)}"
+    parser.error(f"{message} ({parser.prog} --help lists its options)")
+
+
+def _defaults(key: str, show: Any = str) -> str:
+    """'default 1; blobs, classification, digits: 0.01': an option's value when left out, for each data set."""
+    from micrograd.data import DATASETS
+    from micrograd.train import DATASET_DEFAULTS, Config
+
+    base = getattr(Config(), key)
+    by_value: dict[str, list[str]] = {}
+    for name in DATASETS:
+        value = DATASET_DEFAULTS.get(name, {}).get(key, base)
+        if value != base:
+            by_value.setdefault(show(value), []).append(name)
+    return "; ".join([f"default {show(base)}", *(f"{', '.join(names)}: {v}" for v, names in by_value.items())])
+
+
+def _batch(size: int | None) -> str:
+    return "the whole training set" if size is None else str(size)
+
+
+def _hidden(sizes: list[int]) -> str:
+    return ",".join(map(str, sizes))
+
+
+COMMANDS_EPILOG = "'micrograd <command> --help' shows a command's options."
+
+
+def build_parser() -> Parser:
     from micrograd.data import DATASETS
     from micrograd.nn import ACTIVATIONS
-    from micrograd.train import ENGINES, LOSSES
+    from micrograd.train import ENGINES, EVALUATIONS, LOSSES
 
-    parser = argparse.ArgumentParser(prog="micrograd", description="A tiny autograd engine: train and explore.")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = Parser(
+        prog="micrograd",
+        description="A tiny autograd engine: train and explore.",
+        epilog=COMMANDS_EPILOG,
+        formatter_class=lambda prog: argparse.HelpFormatter(prog, max_help_position=26),
+    )
+    sub = parser.add_subparsers(dest="command", title="commands", metavar="<command>")
+    parser.usage = "micrograd <command> [options]"  # after add_subparsers, which names each command's parser from it
     t = sub.add_parser(
         "train",
         help="train an MLP (no options: the original micrograd demo)",
@@ -297,27 +505,47 @@ def build_parser() -> argparse.ArgumentParser:
         "moons (100 points, noise 0.1, seed 1337), MLP(2, [16, 16, 1]), max-margin loss + 1e-4 L2, "
         "SGD with the learning rate falling linearly from 1.0 to 0.1, 100 full-batch steps. "
         "Options left out take that demo's value, or for blobs, classification and digits a setting "
-        "suited to them (softmax cross-entropy with Adam; digits holds out 20%% for testing).",
+        "suited to them (softmax cross-entropy with Adam; digits holds out 20% for testing); each option "
+        "below lists both. The run's folder gets metrics.json, model.json, loss.png and, for 2-D data, "
+        f"decision_boundary.png; the accuracy of the whole training and test sets is measured {EVALUATIONS} "
+        "times during the run.",
     )
-    t.add_argument("--dataset", choices=DATASETS, default="moons")
-    t.add_argument("--samples", type=_positive_int, help="points to generate (not for digits; default 100)")
-    t.add_argument("--noise", type=_non_negative_float, help="noise of moons/circles (default 0.1)")
-    t.add_argument("--classes", type=_positive_int, help="classes of blobs/classification (default 3)")
-    t.add_argument("--hidden", type=_sizes, help="hidden layer sizes, e.g. 16,16")
-    t.add_argument("--activation", choices=[a for a in ACTIVATIONS if a != "linear"] + ["linear"])
-    t.add_argument("--loss", choices=LOSSES, help="hinge (max-margin), mse, bce (from logits), ce (softmax)")
-    t.add_argument("--optimizer", choices=["sgd", "adam"])
-    t.add_argument("--lr", type=_non_negative_float, help="learning rate (at the start, with --schedule linear)")
-    t.add_argument("--schedule", choices=["linear", "constant"], help="linear: from --lr down to --lr-end")
-    t.add_argument("--lr-end", dest="lr_end", type=_non_negative_float)
-    t.add_argument("--momentum", type=_non_negative_float, help="SGD momentum (default 0)")
-    t.add_argument("--steps", type=_positive_int)
-    t.add_argument("--batch-size", dest="batch_size", type=_positive_int, help="minibatch size (default: all)")
+    t.add_argument("--dataset", choices=DATASETS, default="moons", help="the data (default moons)")
+    t.add_argument("--samples", type=_positive_int, metavar="N", help="points to generate (not for digits; "
+                   + _defaults("samples") + ")")  # fmt: skip
+    t.add_argument("--noise", type=_non_negative_float, metavar="SD", help="noise of moons/circles ("
+                   + _defaults("noise") + ")")  # fmt: skip
+    t.add_argument("--classes", type=_positive_int, metavar="N", help="classes of blobs/classification ("
+                   + _defaults("classes") + ")")  # fmt: skip
+    t.add_argument("--hidden", type=_sizes, metavar="SIZES", help="hidden layer sizes, e.g. 16,16 ("
+                   + _defaults("hidden", _hidden) + ")")  # fmt: skip
+    t.add_argument("--activation", choices=[a for a in ACTIVATIONS if a != "linear"] + ["linear"],
+                   help="of the hidden layers (" + _defaults("activation") + ")")  # fmt: skip
+    t.add_argument("--loss", choices=LOSSES, help="hinge (max-margin), mse, bce (from logits), ce (softmax) ("
+                   + _defaults("loss") + ")")  # fmt: skip
+    t.add_argument("--optimizer", choices=["sgd", "adam"], help=_defaults("optimizer"))
+    t.add_argument("--lr", type=_non_negative_float, metavar="RATE",
+                   help="learning rate, at the start with --schedule linear (" + _defaults("lr") + ")")  # fmt: skip
+    t.add_argument("--schedule", choices=["linear", "constant"], help="linear: from --lr down to --lr-end ("
+                   + _defaults("schedule") + ")")  # fmt: skip
+    t.add_argument("--lr-end", dest="lr_end", type=_non_negative_float, metavar="RATE",
+                   help="the learning rate at the end, with --schedule linear ("
+                   + _defaults("lr_end") + ")")  # fmt: skip
+    t.add_argument("--momentum", type=_non_negative_float, metavar="BETA", help="SGD momentum ("
+                   + _defaults("momentum") + ")")  # fmt: skip
+    t.add_argument("--steps", type=_positive_int, metavar="N", help="updates of the weights, one batch each ("
+                   + _defaults("steps") + ")")  # fmt: skip
+    t.add_argument("--batch-size", dest="batch_size", type=_positive_int, metavar="N", help="examples per step ("
+                   + _defaults("batch_size", _batch) + ")")  # fmt: skip
     t.add_argument("--full-batch", action="store_true", help="use the whole training set every step")
-    t.add_argument("--l2", type=_non_negative_float, help="L2 regularisation strength")
-    t.add_argument("--seed", type=int, help="seed of data, initialisation and batches (default 1337)")
-    t.add_argument("--test-fraction", dest="test_fraction", type=_fraction, help="held-out share, 0 for none")
-    t.add_argument("--out", help="output folder (default: a new folder under runs/)")
+    t.add_argument("--l2", type=_non_negative_float, metavar="LAMBDA", help="L2 regularisation strength ("
+                   + _defaults("l2") + ")")  # fmt: skip
+    t.add_argument("--seed", type=_integer, metavar="N", help="seed of data, initialisation and batches ("
+                   + _defaults("seed") + ")")  # fmt: skip
+    t.add_argument("--test-fraction", dest="test_fraction", type=_fraction, metavar="F",
+                   help="share of the data held out for testing, 0 for none ("
+                   + _defaults("test_fraction") + ")")  # fmt: skip
+    t.add_argument("--out", metavar="FOLDER", help="output folder (default: a new folder under runs/)")
     t.add_argument(
         "--engine",
         choices=ENGINES,
@@ -328,18 +556,30 @@ def build_parser() -> argparse.ArgumentParser:
     t.set_defaults(func=lambda args: train_command(args, t))
     g = sub.add_parser(
         "graph",
-        help="draw a small example's graph, after backward, to an SVG file",
-        description="Draw the computation graph of a small example after backward, so every node shows its data "
-        "and grad. Works without the Graphviz system package (see README, 'Seeing the graph').",
+        help="draw a computation graph (a small example, or a saved model on one input) to an SVG file",
+        description="Draw a computation graph after backward, so every value shows its data and grad: one of three "
+        "small examples, or a model saved by 'micrograd train' on the input you give, e.g. "
+        "'micrograd graph runs/<time>-moons/model.json --input 0.5,-1.2'. "
+        "Works without the Graphviz system package (see README, 'Seeing the graph').",
     )
-    g.add_argument("--example", choices=GRAPH_EXAMPLES, default="neuron", help="; ".join(
+    g.add_argument("model", nargs="?", help="a saved model (model.json) to draw, instead of an example")
+    g.add_argument("--input", type=_numbers, metavar="X0,X1,...",
+                   help="with a model: its input, numbers separated by commas "
+                   "(first one negative: --input=-1,2)")  # fmt: skip
+    g.add_argument("--output", type=_count, metavar="K", help="with a model: the output to backpropagate from "
+                   "(default: the largest, which is the predicted class of a softmax model)")  # fmt: skip
+    g.add_argument("--example", choices=GRAPH_EXAMPLES, help="without a model (default neuron): " + "; ".join(
         f"{k}: {v}" for k, v in GRAPH_EXAMPLES.items()))  # fmt: skip
-    g.add_argument("--out", default="graph.svg", help="file to write (default: graph.svg)")
+    g.add_argument("--out", default="graph.svg", metavar="FILE", help="file to write (default graph.svg)")
     g.add_argument("--format", help="output format (default: from --out's suffix; svg works everywhere)")
     g.add_argument("--rankdir", choices=["LR", "TB"], default="LR", help="left to right (default) or top to bottom")
     g.add_argument("--no-grad", dest="no_grad", action="store_true", help="show data only")
-    g.add_argument("--highlight", type=int, default=0, help="fill the k nodes with the largest |grad|")
-    g.add_argument("--unfused", action="store_true", help="mlp: draw each neuron as the lecture's * and + nodes")
+    g.add_argument("--highlight", type=_count, default=0, metavar="K",
+                   help="fill the K values with the largest |grad|")  # fmt: skip
+    g.add_argument("--unfused", action="store_true", help="draw each neuron as the lecture's * and + nodes "
+                   "(mlp example, or a model)")  # fmt: skip
+    g.add_argument("--max-nodes", dest="max_nodes", type=_positive_int, default=GRAPH_MAX_NODES, metavar="N",
+                   help=f"refuse graphs of more values than this (default {GRAPH_MAX_NODES})")  # fmt: skip
     g.set_defaults(func=lambda args: graph_command(args, g))
     ex = sub.add_parser(
         "export",
@@ -349,7 +589,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ex.add_argument("model", help="the model file, e.g. runs/<time>-moons/model.json")
     ex.add_argument("--to", choices=["torch", "onnx"], required=True)
-    ex.add_argument("--out", help="file to write (default: beside the model, .pt2 or .onnx)")
+    ex.add_argument("--out", metavar="FILE", help="file to write (default: beside the model, .pt2 or .onnx)")
     ex.set_defaults(func=lambda args: export_command(args, ex))
     pg = sub.add_parser(
         "playground",
@@ -361,14 +601,27 @@ def build_parser() -> argparse.ArgumentParser:
     pg.add_argument("--host", help="address to listen on (default 127.0.0.1; anything else is reachable by others)")
     pg.add_argument("--no-browser", dest="no_browser", action="store_true", help="do not open a browser")
     pg.set_defaults(func=lambda args: playground_command(args, pg))
-    p = sub.add_parser("demo", help="run the README example and train the lecture's tiny MLP")
-    p.add_argument("--steps", type=_positive_int, default=20, help="gradient-descent steps (default: 20)")
+    p = sub.add_parser(
+        "demo",
+        help="run the README example and train the lecture's tiny MLP",
+        description="Print the README example's value and gradients (g = 24.7041, dg/da = 138.8338, dg/db = "
+        "645.5773), then train the lecture's MLP(3, [4, 4, 1]) with tanh on its four examples by plain gradient "
+        "descent on the squared error, printing the loss at every step. Nothing is written to disk.",
+    )
+    p.add_argument("--steps", type=_positive_int, default=20, metavar="N", help="gradient-descent steps (default 20)")
     p.set_defaults(func=demo)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extras = parser.parse_known_args(argv)
+    if args.command is None:  # bare `micrograd`: what there is to do, and exit 2 as for any missing argument
+        parser.print_help(sys.stderr)
+        parser.exit(2, f"{parser.prog}: error: give a command (one of the above)\n")
+    if extras:
+        subparsers = _subparsers(parser)
+        _unrecognized(subparsers[args.command], extras, subparsers)
     try:
         code = int(args.func(args))
         sys.stdout.flush()  # here, not at exit, so that a closed pipe is caught below
@@ -381,6 +634,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"\n{build_parser().prog}: interrupted", file=sys.stderr)
         return 128 + 2  # the status of a process ended by SIGINT
+
+
+def _subparsers(parser: argparse.ArgumentParser) -> dict[str, Parser]:
+    """Each command's parser, by name."""
+    (action,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    return dict(action.choices)
 
 
 if __name__ == "__main__":

@@ -10,9 +10,10 @@ import os
 import random
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from micrograd import losses
 from micrograd.data import Dataset, labels_for, load, minibatches
@@ -73,15 +74,31 @@ DATASET_DEFAULTS: dict[str, dict[str, Any]] = {
 #: The largest model ``build_model`` makes: far beyond what the scalar engine trains in a day, and it stops
 #: ``--hidden 100000000`` from filling memory (or taking hours just to build the Values).
 MAX_PARAMETERS = 10_000_000
+#: How many times a run measures the accuracy of the whole training and test sets (besides before the first step):
+#: enough for a curve, few enough to cost little (each is one batched forward pass over every example).
+EVALUATIONS = 25
 #: The files ``write_outputs`` may write into a run's folder.
 OUTPUT_NAMES = ("metrics.json", "model.json", "loss.png", "decision_boundary.png")
+
+
+class Checkpoint(NamedTuple):
+    """The accuracy of the whole training set and of the whole test set (None without one) after ``step`` updates:
+    NaN if the model's outputs were not all finite numbers then (no class can be read from them)."""
+
+    step: int
+    train_accuracy: float
+    test_accuracy: float | None
 
 
 @dataclass
 class Result:
     """What a run produced. After divergence (see ``TrainingDiverged``) ``diverged_at_step`` is the step, counted
     from 1, whose loss or update was not a finite number, ``loss``/``accuracy`` end with that step (NaN or None
-    where there was no number), and both accuracies are None."""
+    where there was no number), and both accuracies are None.
+
+    ``accuracy[i]`` is the accuracy on step i's batch only; ``checkpoints`` hold the accuracy of the whole sets
+    every ``steps / EVALUATIONS`` steps, the last one after the last step: ``train_accuracy`` and
+    ``test_accuracy`` are that last checkpoint's."""
 
     config: Config
     model: Any  # micrograd.nn.MLP, or micrograd.tensor.nn.MLP for the tensor engine
@@ -93,6 +110,7 @@ class Result:
     seconds: float
     diverged_at_step: int | None = None
     diverged_because: str | None = None
+    checkpoints: list[Checkpoint] = field(default_factory=list)
 
 
 class TrainingDiverged(ArithmeticError):
@@ -145,10 +163,41 @@ def predict_class(model: Any, loss: str, x: list[float]) -> int:
     return predict_classes(model, loss, [x])[0]
 
 
+def batch_predictor(model: Any, loss: str) -> Any:
+    """A function from an array of examples, shape (N, nin), to their N predicted classes (a NumPy array), all
+    in one pass: the Tensor engine's, with a scalar model's weights copied into it (a snapshot: train on, and ask
+    again). The classes are ``predict_classes``'s, computed as matrix products instead of one Value per op.
+
+    Raises ``FloatingPointError`` if a score is not a finite number (a class read from NaN would mean nothing).
+    """
+    import numpy as np
+
+    from micrograd.tensor.nn import MLP as TensorMLP
+    from micrograd.tensor.tensor import no_grad
+
+    net = TensorMLP.from_scalar(model) if isinstance(model, MLP) else model
+
+    def predict(X: Any) -> Any:
+        with no_grad(), np.errstate(all="ignore"):
+            scores = net(np.asarray(X, dtype=float).reshape(-1, net.nin)).data
+        if not np.isfinite(scores).all():
+            raise FloatingPointError("the model's outputs are not all finite numbers")
+        return scores.argmax(axis=1) if loss == "ce" else (scores[:, 0] > 0).astype(int)
+
+    return predict
+
+
 def accuracy(model: Any, loss: str, X: list[list[float]], y: list[int]) -> float | None:
+    """The share of ``X`` whose predicted class is ``y``'s (None for no examples), in one batched pass."""
     if not X:
         return None
-    return sum(p == k for p, k in zip(predict_classes(model, loss, X), y)) / len(X)
+    return float((batch_predictor(model, loss)(X) == y).mean())
+
+
+def evaluation_steps(steps: int, count: int = EVALUATIONS) -> list[int]:
+    """After how many updates a run of ``steps`` steps measures whole-set accuracy: 0, then ``count`` times at
+    even intervals (every step if there are fewer), the last time after the last step."""
+    return sorted({0, *(round(steps * i / count) for i in range(1, count + 1))} | {steps})
 
 
 def batch_loss(model: Any, config: Config, X: list[list[float]], y: list[int]) -> tuple[Any, float]:
@@ -220,8 +269,15 @@ def _finite_parameters(model: Any) -> bool:
     return all(np.isfinite(p.data).all() for p in model.parameters())
 
 
-def train(config: Config, progress: Any = None, data: Dataset | None = None) -> Result:
-    """Run ``config``; ``progress(step, loss, accuracy)`` is called after every step if given.
+def train(
+    config: Config,
+    progress: Any = None,
+    data: Dataset | None = None,
+    evaluated: Callable[[Checkpoint], None] | None = None,
+) -> Result:
+    """Run ``config``; ``progress(step, loss, batch accuracy)`` is called after every step if given, and
+    ``evaluated(checkpoint)`` after each measure of the whole sets' accuracy (see ``evaluation_steps``), before
+    that step's ``progress``: the last checkpoint holds the accuracies the result reports.
 
     ``data`` is the data set to use, if already loaded (it must be what ``config`` describes). Raises
     ``TrainingDiverged``, holding the run so far, as soon as a loss or a weight is not a finite number, or an
@@ -238,10 +294,27 @@ def train(config: Config, progress: Any = None, data: Dataset | None = None) -> 
     run_batch = compiled_batch_loss(model, config) if config.engine == "compiled" else None
     loss_log: list[float] = []
     acc_log: list[float | None] = []
+    checkpoints: list[Checkpoint] = []
+    when = set(evaluation_steps(config.steps))
 
     def diverged(step: int, reason: str) -> TrainingDiverged:
-        result = Result(config, model, data, loss_log, acc_log, None, None, time.perf_counter() - start, step, reason)
+        seconds = time.perf_counter() - start
+        result = Result(config, model, data, loss_log, acc_log, None, None, seconds, step, reason, checkpoints)
         return TrainingDiverged(step, reason, result)
+
+    def evaluate(step: int) -> None:
+        try:
+            train_acc = accuracy(model, config.loss, data.X_train, data.y_train)
+            test_acc = accuracy(model, config.loss, data.X_test, data.y_test)
+        except FloatingPointError:  # no class can be read from such outputs: NaN, a gap in the curve
+            if step == config.steps:  # ... and no later step's loss will say that the run diverged
+                raise diverged(step, "the last update made the model's outputs infinite or NaN") from None
+            train_acc, test_acc = math.nan, math.nan if data.X_test else None
+        checkpoints.append(Checkpoint(step, train_acc if train_acc is not None else math.nan, test_acc))
+        if evaluated:
+            evaluated(checkpoints[-1])
+
+    evaluate(0)
 
     with np.errstate(all="ignore"):  # the Tensor engine's overflow warnings: divergence is reported below instead
         for step in range(config.steps):
@@ -264,6 +337,8 @@ def train(config: Config, progress: Any = None, data: Dataset | None = None) -> 
                 raise diverged(step + 1, f"the loss became {loss}")
             if not _finite_parameters(model):
                 raise diverged(step + 1, "the update made a weight infinite or NaN")
+            if step + 1 in when:
+                evaluate(step + 1)
             if progress:
                 progress(step, loss, acc)
     return Result(
@@ -272,9 +347,10 @@ def train(config: Config, progress: Any = None, data: Dataset | None = None) -> 
         data=data,
         loss=loss_log,
         accuracy=acc_log,
-        train_accuracy=accuracy(model, config.loss, data.X_train, data.y_train) or 0.0,
-        test_accuracy=accuracy(model, config.loss, data.X_test, data.y_test),
+        train_accuracy=checkpoints[-1].train_accuracy,
+        test_accuracy=checkpoints[-1].test_accuracy,
         seconds=time.perf_counter() - start,
+        checkpoints=checkpoints,
     )
 
 
@@ -340,6 +416,11 @@ def write_outputs(result: Result, out: Path) -> list[Path]:
     metrics = {
         "loss": result.loss,
         "accuracy": result.accuracy,
+        "accuracy_curve": {
+            "step": [c.step for c in result.checkpoints],
+            "train": [c.train_accuracy for c in result.checkpoints],
+            "test": [c.test_accuracy for c in result.checkpoints],
+        },
         "train_accuracy": result.train_accuracy,
         "test_accuracy": result.test_accuracy,
         "diverged_at_step": result.diverged_at_step,
@@ -350,19 +431,42 @@ def write_outputs(result: Result, out: Path) -> list[Path]:
     }
     written = [out / "metrics.json", out / "loss.png"]
     write_atomically(written[0], json.dumps(_json_numbers(metrics), indent=1, allow_nan=False))
-    plots.loss_curve(result.loss, result.accuracy, written[1])
+    size = result.config.batch_size
+    label = (
+        "loss on the training set"
+        if size is None or size >= len(result.data.X_train)
+        else f"loss on the step's batch of {size}"
+    )
+    plots.loss_curve(
+        result.loss, None, written[1], evaluated=result.checkpoints, title=_title(result), loss_label=label
+    )
     if result.diverged_at_step is not None:
         return written
     written.insert(1, out / "model.json")
     result.model.save(written[1])
-    if result.data.n_features == 2:
+    data = result.data
+    if data.n_features == 2:
         path = out / "decision_boundary.png"
         plots.decision_boundary(
-            lambda x: predict_class(result.model, result.config.loss, x),
-            result.data.X_train,
-            result.data.y_train,
+            batch_predictor(result.model, result.config.loss),
+            data.X_train,
+            data.y_train,
             path,
-            title=f"{result.data.name}: train accuracy {result.train_accuracy:.0%}",
+            title=_title(result),
+            batch=True,
+            X_test=data.X_test,
+            y_test=data.y_test,
+            n_classes=data.n_classes,
         )
         written.append(path)
     return written
+
+
+def _title(result: Result) -> str:
+    """'moons, MLP 2-16-16-1, 100 steps: train accuracy 100.0%' (and the test accuracy, if there is a test set)."""
+    sizes = "-".join(str(n) for n in [result.model.nin, *result.model.nouts])
+    head = f"{result.data.name}, MLP {sizes}, {result.config.steps} steps"
+    if result.diverged_at_step is not None:
+        return f"{head}: diverged at step {result.diverged_at_step}"
+    test = "" if result.test_accuracy is None else f", test accuracy {result.test_accuracy:.1%}"
+    return f"{head}: train accuracy {result.train_accuracy:.1%}{test}"

@@ -37,6 +37,9 @@ def test_train_with_no_options_is_the_original_demo(tmp_path: Path) -> None:
     assert metrics["config"]["l2"] == 1e-4 and metrics["wall_time_seconds"] > 0
     assert "train accuracy 100.0%" in result.stdout
     assert "loss" in result.stderr and "100/100" in result.stderr  # the progress bar
+    curve = metrics["accuracy_curve"]
+    assert curve["step"][0] == 0 and curve["step"][-1] == 100 and len(curve["step"]) == 26
+    assert curve["train"][-1] == metrics["train_accuracy"] and curve["test"] == [None] * 26
 
 
 def test_train_options_and_out_folder(tmp_path: Path) -> None:
@@ -54,16 +57,17 @@ def test_train_options_and_out_folder(tmp_path: Path) -> None:
 
 def test_bad_option_values_exit_2_with_a_message(tmp_path: Path) -> None:
     for args, message in [
-        (["--steps", "0"], "positive integer"),
-        (["--hidden", "16,x"], "layer sizes"),
-        (["--test-fraction", "1.5"], "[0, 1)"),
-        (["--lr", "nan"], ">= 0"),
-        (["--dataset", "mnist"], "invalid choice"),
+        (["--steps", "0"], "--steps: expected a whole number >= 1, got '0'"),
+        (["--hidden", "16,x"], "--hidden: expected comma-separated layer sizes such as 16,16, got '16,x'"),
+        (["--test-fraction", "1.5"], "--test-fraction: expected a number from 0 up to (not including) 1, got '1.5'"),
+        (["--lr", "nan"], "--lr: expected a finite number >= 0, got 'nan'"),
+        (["--dataset", "mnist"], "--dataset: invalid choice: 'mnist' (choose from moons, circles, blobs,"),
         (["--dataset", "blobs", "--loss", "hinge"], "use --loss ce"),
     ]:
         result = run("train", *args, "--out", str(tmp_path / "x"))
         assert result.returncode == 2, (args, result.stderr)
-        assert message in result.stderr, (args, result.stderr)
+        assert result.stderr == f"micrograd train: error: {result.stderr.split(': error: ', 1)[1]}", result.stderr
+        assert message in result.stderr and result.stderr.count("\n") == 1, (args, result.stderr)  # one line
 
 
 def test_demo_prints_the_readme_numbers_and_a_falling_loss() -> None:
@@ -231,7 +235,7 @@ def test_an_overflow_error_in_the_scalar_engine_is_reported_as_divergence(tmp_pa
 def test_demo_steps_must_be_positive(capsys) -> None:
     for steps in ("-5", "0"):
         code, out, err = call(capsys, "demo", "--steps", steps)
-        assert code == 2 and f"argument --steps: must be a positive integer, got {steps}" in err and out == ""
+        assert code == 2 and f"--steps: expected a whole number >= 1, got '{steps}'" in err and out == ""
 
 
 def test_demo_into_a_closed_pipe_stops_quietly() -> None:
@@ -273,3 +277,219 @@ def test_graph_refuses_directories_devices_and_proc(tmp_path: Path, capsys) -> N
         code, _, err = call(capsys, "graph", "--out", str(out), "--format", "svg")
         assert code == 2 and f"micrograd graph: error: cannot write --out {out}: {message}" in err, err
     assert device.is_char_device() and list((tmp_path / "folder").iterdir()) == []
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# What a user reads: the command list, help that tells the truth, one-line errors with a suggestion.
+
+COMMAND_HELP = {
+    "train": "train an MLP (no options: the original micrograd demo)",
+    "graph": "draw a computation graph",
+    "export": "export a saved model (model.json) to PyTorch or ONNX",
+    "playground": "train in the browser and watch backprop happen live",
+    "demo": "run the README example and train the lecture's tiny MLP",
+}
+
+
+def test_bare_micrograd_lists_the_commands_and_exits_2(capsys) -> None:
+    code, out, err = call(capsys)
+    assert code == 2 and out == ""
+    assert err.startswith("usage: micrograd <command> [options]\n")
+    flat = " ".join(err.split())
+    for name, text in COMMAND_HELP.items():
+        assert f"{name} {text}" in flat, name
+    assert err.endswith("micrograd: error: give a command (one of the above)\n")
+    code, out, _ = call(capsys, "--help")
+    assert code == 0 and all(text in " ".join(out.split()) for text in COMMAND_HELP.values())
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (
+            ["trian"],
+            "micrograd: error: unknown command 'trian' (choose from train, graph, export, playground, demo); "
+            "did you mean train?",
+        ),
+        (
+            ["train", "--epochs", "5"],
+            "micrograd train: error: unrecognized arguments: --epochs 5; did you mean --steps?",
+        ),
+        (["train", "--hiden=4"], "unrecognized argument: --hiden=4; did you mean --hidden?"),
+        (["train", "--learning-rate", "0.1"], "did you mean --lr?"),
+        (["train", "--input", "1,2"], "--input is an option of micrograd graph (micrograd train --help lists its"),
+        (
+            ["graph", "--exmaple", "mlp"],
+            "micrograd graph: error: unrecognized argument: --exmaple; did you mean --example?",
+        ),  # (mlp is taken for a model file)
+        (
+            ["train", "--dataset", "moosn"],
+            "--dataset: invalid choice: 'moosn' (choose from moons, circles, blobs, "
+            "classification, digits); did you mean moons?",
+        ),
+        (["train", "--optimizer", "lbfgs"], "--optimizer: invalid choice: 'lbfgs' (choose from sgd, adam)\n"),
+        (["train", "--lr", "abc"], "micrograd train: error: --lr: expected a finite number >= 0, got 'abc'\n"),
+        (["train", "--lr"], "micrograd train: error: --lr: expected a value\n"),
+        (["train", "--seed", "x"], "--seed: expected a whole number, got 'x'"),
+        (
+            ["train", "--hidden="],
+            "--hidden: expected comma-separated layer sizes >= 1 such as 16,16 (at least one hidden layer), got ''",
+        ),
+        (["train", "--hidden", ","], "--hidden: expected comma-separated layer sizes such as 16,16, got ','"),
+        (["graph", "--highlight", "-1"], "--highlight: expected a whole number >= 0, got '-1'"),
+        (["playground", "--port", "http"], "--port: expected a port number from 1 to 65535, got 'http'"),
+    ],
+)
+def test_mistakes_get_one_line_that_says_what_was_meant(tmp_path: Path, capsys, monkeypatch, argv, message) -> None:
+    import micrograd.train
+
+    monkeypatch.setattr(micrograd.train, "train", lambda *a, **k: pytest.fail("ran despite a mistake"))
+    monkeypatch.chdir(tmp_path)
+    code, out, err = call(capsys, *argv)
+    assert code == 2 and out == "" and message in err, err
+    assert err.count("\n") == 1 and "usage:" not in err and "_non_negative_float" not in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_help_tells_the_truth_about_each_default(tmp_path: Path, capsys, monkeypatch) -> None:
+    """Every '(default X; digits: Y)' in `train --help` is what a run of that data set then uses."""
+    import re
+
+    import micrograd.cli
+    from micrograd.cli import build_parser
+    from micrograd.data import DATASETS
+
+    parser = micrograd.cli._subparsers(build_parser())["train"]
+    said = {}
+    for action in parser._actions:
+        found = re.search(r"\(?default ([^;()]+)((?:; [^;()]+)*)\)?$", action.help or "")
+        if found and action.dest not in ("help", "dataset", "out", "engine"):
+            per = {name: found.group(1) for name in DATASETS}
+            for part in filter(None, found.group(2).split("; ")):
+                names, value = part.split(": ")
+                per.update({name: value for name in names.split(", ")})
+            said[action.dest] = per
+    assert {"batch_size", "steps", "lr", "hidden", "loss", "l2", "test_fraction"} <= set(said)
+    assert said["batch_size"]["digits"] == "32" and said["batch_size"]["moons"] == "the whole training set"
+
+    used = {}
+
+    def keep(config, *args, **kwargs):
+        used[config.dataset] = config
+        raise KeyboardInterrupt  # stop before training
+
+    monkeypatch.setattr("micrograd.train.train", keep)
+    for name in DATASETS:
+        call(capsys, "train", "--dataset", name, "--out", str(tmp_path / name), "--quiet")
+    for name in DATASETS:
+        assert name in used, name
+    shown = {"batch_size": lambda v: "the whole training set" if v is None else str(v),
+             "hidden": lambda v: ",".join(map(str, v))}  # fmt: skip
+    for dest, per in said.items():
+        for name in DATASETS:
+            if dest in ("samples", "noise", "classes") and name == "digits":
+                continue  # "not for digits"
+            assert shown.get(dest, str)(getattr(used[name], dest)) == per[name], (dest, name)
+
+
+def test_help_has_no_doubled_percent_and_every_command_a_description(capsys) -> None:
+    for command in COMMAND_HELP:
+        code, out, _ = call(capsys, command, "--help")
+        assert code == 0 and "%%" not in out and "%(" not in out, command
+        description = out.split("\n\n")[1]
+        assert len(description.split()) >= 10, (command, description)
+    assert "digits holds out 20% for testing" in " ".join(call(capsys, "train", "--help")[1].split())
+
+
+def test_the_progress_bar_and_summary_say_what_metrics_json_says(tmp_path: Path) -> None:
+    import re
+
+    out = tmp_path / "run"
+    result = run("train", "--dataset", "blobs", "--steps", "12", "--hidden", "5", "--test-fraction", "0.3",
+                 "--out", str(out))  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    metrics = json.loads((out / "metrics.json").read_text())
+    train_acc, test_acc = f"{metrics['train_accuracy']:.1%}", f"{metrics['test_accuracy']:.1%}"
+    bars = re.findall(r"12/12 .*train accuracy ([\d.]+%), test accuracy ([\d.]+%)", result.stderr)
+    assert bars and bars[-1] == (train_acc, test_acc), (result.stderr, train_acc, test_acc)
+    assert f"train accuracy {train_acc}; test accuracy {test_acc}" in result.stdout
+    assert metrics["accuracy_curve"]["train"][-1] == metrics["train_accuracy"]
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# `micrograd graph model.json --input ...`: a saved model's graph on one input
+
+
+def saved_model(folder: Path, nouts: list[int], seed: int = 5) -> Path:
+    import random
+
+    from micrograd.nn import MLP
+
+    random.seed(seed)
+    path = folder / "model.json"
+    MLP(2, nouts, activation="tanh").save(path)
+    return path
+
+
+def torch_grads(path: Path, x: list[float], k: int) -> tuple[float, list[float]]:
+    """The oracle: PyTorch's output k of the saved model at x, and its gradient with respect to x."""
+    torch = pytest.importorskip("torch")
+    state = json.loads(path.read_text())
+    h = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+    out = h
+    for i, layer in enumerate(state["layers"]):
+        w = torch.tensor([n["w"] for n in layer], dtype=torch.float64)
+        b = torch.tensor([n["b"] for n in layer], dtype=torch.float64)
+        out = w @ out + b
+        if i < len(state["layers"]) - 1:
+            out = torch.tanh(out)
+    out[k].backward()
+    return float(out[k].detach()), h.grad.tolist()
+
+
+def records(texts: list[str], label: str) -> tuple[str, str]:
+    i = texts.index(label)
+    return texts[i + 1], texts[i + 2]
+
+
+@pytest.mark.parametrize(("nouts", "argv", "k"), [([3, 1], [], 0), ([4, 3], [], None), ([4, 3], ["--output", "1"], 1)])
+def test_graph_draws_a_saved_model_on_an_input(tmp_path: Path, capsys, nouts, argv, k) -> None:
+    from tests.svgtext import svg_texts
+
+    model = saved_model(tmp_path, nouts)
+    out = tmp_path / "m.svg"
+    code, stdout, err = call(capsys, "graph", str(model), "--input=-0.5,1.25", "--out", str(out), *argv)
+    assert code == 0, err
+    texts = svg_texts(out.read_bytes())
+    outs = [float(records(texts, f"out[{j}]")[0].split()[1]) for j in range(nouts[-1])]
+    k = max(range(len(outs)), key=outs.__getitem__) if k is None else k
+    value, grad = torch_grads(model, [-0.5, 1.25], k)
+    assert records(texts, f"out[{k}]") == (f"data {value:.4f}", "grad 1.0000")
+    assert records(texts, "x[0]") == ("data -0.5000", f"grad {grad[0]:.4f}")
+    assert records(texts, "x[1]") == ("data 1.2500", f"grad {grad[1]:.4f}")
+    assert "L0.n0.w1" in texts and f"L1.n{nouts[-1] - 1}.b" in texts
+    assert stdout.startswith(f"wrote {out}: MLP(2 -> {nouts[0]} -> {nouts[1]};")
+    assert f"at x = [-0.5, 1.25]; out[{k}] = {value:.4f}; grads are d out[{k}] / d value" in stdout
+
+
+def test_graph_of_a_model_refuses_what_does_not_fit(tmp_path: Path, capsys) -> None:
+    model = str(saved_model(tmp_path, [3, 1]))
+    for argv, message in [
+        ([model], "--input is needed with a model: the 2 numbers to feed it, e.g. --input 0.5,0.5"),
+        ([model, "--input", "1,2,3"], f"--input: {model} takes 2 inputs, got 3"),
+        ([model, "--input", "1,inf"], "--input: expected finite numbers separated by commas, such as 0.5,-1.2, got"),
+        ([model, "--input", "-1,2"], "--input: expected a value (one that starts with '-' goes after '=': --input="),
+        ([model, "--input", "1,2", "--output", "1"], f"--output: {model} has 1 output (0 to 0), no 1"),
+        ([model, "--input", "1,2", "--example", "mlp"], "give a model file or --example mlp, not both"),
+        (["--input", "1,2"], "--input is for a model file (micrograd graph model.json --input ...), not an --example"),
+        ([str(tmp_path / "none.json"), "--input", "1,2"], "none.json: No such file or directory"),
+        ([str(tmp_path), "--input", "1,2"], "not a regular file"),
+        ([model, "--input", "1,2", "--max-nodes", "20"], "the graph has 22 values, more than --max-nodes 20"),
+    ]:
+        code, out, err = call(capsys, "graph", *argv, "--out", str(tmp_path / "g.svg"))
+        assert code == 2 and out == "" and message in err and err.count("\n") == 1, (argv, err)
+    assert not (tmp_path / "g.svg").exists()
+    code, out, err = call(
+        capsys, "graph", model, "--input", "1,2", "--max-nodes", "22", "--out", str(tmp_path / "g.svg")
+    )
+    assert code == 0 and out.endswith(", 22 values\n") and (tmp_path / "g.svg").stat().st_size > 0, err

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import pytest
@@ -148,3 +149,84 @@ def test_prepare_output_folder_refuses_what_it_cannot_write_and_never_an_earlier
     assert info.value.errno == errno.EEXIST and (tmp_path / "old" / "model.json").read_text() == "saved"
     with pytest.raises(OSError):
         prepare_output_folder(tmp_path.parent / "/proc/micrograd-run")  # read-only for root too
+
+
+# --- whole-set accuracy at intervals ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("steps", [1, 2, 3, 24, 25, 26, 100, 799, 800, 10_000])
+def test_evaluation_steps_start_at_0_end_at_the_last_step_and_stay_few(steps: int) -> None:
+    from micrograd.train import EVALUATIONS, evaluation_steps
+
+    when = evaluation_steps(steps)
+    assert when[0] == 0 and when[-1] == steps and when == sorted(set(when))
+    assert len(when) == min(steps, EVALUATIONS) + 1
+    gaps = [b - a for a, b in itertools.pairwise(when)]
+    assert max(gaps) - min(gaps) <= 1  # even intervals
+
+
+@pytest.mark.parametrize("engine", ["scalar", "compiled", "tensor"])
+def test_the_reported_accuracies_are_the_last_whole_set_measure(engine: str) -> None:
+    from micrograd.train import batch_predictor, evaluation_steps, predict_classes
+
+    seen = []
+    config = Config(dataset="blobs", steps=30, hidden=[6], test_fraction=0.25, batch_size=8, engine=engine,
+                    **{k: v for k, v in DATASET_DEFAULTS["blobs"].items() if k != "steps"})  # fmt: skip
+    result = train(config, evaluated=seen.append)
+    assert seen == result.checkpoints and [c.step for c in seen] == evaluation_steps(30)
+    last = result.checkpoints[-1]
+    assert (result.train_accuracy, result.test_accuracy) == (last.train_accuracy, last.test_accuracy)
+    # the batched pass predicts what the model itself does, one example at a time
+    X, y = result.data.X_test, result.data.y_test
+    assert batch_predictor(result.model, "ce")(X).tolist() == predict_classes(result.model, "ce", X)
+    assert result.test_accuracy == sum(p == k for p, k in zip(predict_classes(result.model, "ce", X), y)) / len(y)
+    assert seen[0].train_accuracy < last.train_accuracy  # it learnt something between the first and last measure
+
+
+def test_outputs_that_are_not_numbers_give_a_gap_and_at_the_end_divergence(monkeypatch) -> None:
+    import micrograd.train
+    from micrograd.train import TrainingDiverged
+
+    def no_class(*args):
+        raise FloatingPointError("the model's outputs are not all finite numbers")
+
+    monkeypatch.setattr(micrograd.train, "accuracy", no_class)
+    with pytest.raises(
+        TrainingDiverged, match="diverged at step 3 of 3: the last update made the model's outputs"
+    ) as info:
+        train(Config(steps=3, hidden=[4]))
+    result = info.value.result
+    assert [c.step for c in result.checkpoints] == [0, 1, 2]
+    assert all(math.isnan(c.train_accuracy) and c.test_accuracy is None for c in result.checkpoints)
+    assert len(result.loss) == 3 and result.train_accuracy is None
+
+
+def test_batch_predictor_refuses_to_read_classes_from_nan() -> None:
+    from micrograd.nn import MLP
+    from micrograd.train import batch_predictor
+
+    model = MLP(2, [3, 1])
+    model.layers[0].neurons[0].b.data = math.inf
+    with pytest.raises(FloatingPointError, match="not all finite"):
+        batch_predictor(model, "hinge")([[1.0, 2.0]])
+
+
+def test_metrics_and_pictures_of_a_run(tmp_path, monkeypatch) -> None:
+    from micrograd import plots
+    from micrograd.train import write_outputs
+
+    calls = {}
+    for name in ("loss_curve", "decision_boundary"):
+        monkeypatch.setattr(plots, name, lambda *a, name=name, **k: calls.setdefault(name, (a, k)))
+    result = train(Config(dataset="blobs", steps=10, hidden=[4], test_fraction=0.2, loss="ce", optimizer="adam",
+                          lr=0.05, schedule="constant"))  # fmt: skip
+    write_outputs(result, tmp_path)
+    metrics = _strict_json((tmp_path / "metrics.json").read_text())
+    curve = metrics["accuracy_curve"]
+    assert curve["step"] == list(range(11)) and curve["train"][-1] == metrics["train_accuracy"]
+    assert curve["test"][-1] == metrics["test_accuracy"] is not None
+    _, kwargs = calls["decision_boundary"]
+    assert kwargs["batch"] is True and kwargs["n_classes"] == 3 and len(kwargs["X_test"]) == 20
+    assert kwargs["title"].startswith("blobs, MLP 2-4-3, 10 steps: train accuracy ")
+    _, kwargs = calls["loss_curve"]
+    assert kwargs["evaluated"] == result.checkpoints and kwargs["loss_label"] == "loss on the training set"
