@@ -21,7 +21,7 @@ REGION_TINT = 0.25
 #: Pixels per inch of the saved PNGs (a figure 8 inches wide is 1200 pixels).
 DPI = 150
 #: Grid points per side of a decision boundary computed in one batch (``batch=True``), or point by point.
-BATCH_RESOLUTION = 400
+BATCH_RESOLUTION = 800
 POINTWISE_RESOLUTION = 60
 #: Classes beyond this many share one legend entry ("...") rather than one each.
 MAX_LEGEND_CLASSES = 12

@@ -177,7 +177,7 @@ def test_decision_boundary_refuses_what_it_cannot_draw(tmp_path: Path) -> None:
         plots.decision_boundary(lambda p: p, np.ones((90, 3)), y, tmp_path / "x.png", batch=True)
     with pytest.raises(ValueError, match="need as many labels as points, got 90 and 89"):
         plots.decision_boundary(lambda p: p, X, y[:-1], tmp_path / "x.png", batch=True)
-    with pytest.raises(ValueError, match=r"predict gave 3 classes for 160000 points"):
+    with pytest.raises(ValueError, match=rf"predict gave 3 classes for {plots.BATCH_RESOLUTION**2} points"):
         plots.decision_boundary(lambda p: [0, 1, 2], X, y, tmp_path / "x.png", batch=True)
     assert list(tmp_path.iterdir()) == []
 
