@@ -137,7 +137,8 @@ class Mul(Op):
 
 
 class Div(Op):
-    """x / y;  d/dx = 1/y, d/dy = -x/y^2 = -out/y."""
+    """x / y;  d/dx = 1/y, d/dy = -x/y^2 = -(out/y) (out/y first, as PyTorch: it does not overflow before g
+    scales it)."""
 
     name, arity = "/", 2
 
@@ -145,7 +146,7 @@ class Div(Op):
         return x / y
 
     def backward(self, g, out, x, y):
-        return g / y, -g * out / y
+        return g / y, -g * (out / y)
 
 
 class Neg(Op):
@@ -162,18 +163,21 @@ class Neg(Op):
 
 def d_exponent(g: Any, out: Any, base: Any, exponent: Any) -> Any:
     """g * d/db a^b = g * a^b * log(a), with PyTorch's choices where log(a) is not real:
-    at a == 0, 0 when b >= 0 (the limit) and -inf when b < 0 (a^b = inf times log(0) = -inf);
-    NaN when a < 0 (as PyTorch gives)."""
+    at a == 0, 0 when b >= 0 (the limit) and -inf when b < 0 (a^b = inf times log(0) = -inf); NaN when a < 0
+    (as PyTorch gives: a^b times NaN, so a second derivative is NaN there too). As PyTorch, g multiplies the
+    chosen derivative (so an infinite g at a == 0, b >= 0 gives NaN: inf * 0). On arrays both sides of a
+    ``where`` are computed: each is kept finite where not chosen."""
     a, b = num(base), num(exponent)
-    return where(
+    log_a = where(
         a > 0,
-        lambda: g * out * LOG(where(a > 0, base, 1.0)),  # log only where it is real
-        lambda: where(a == 0, lambda: where(b >= 0, 0.0, lambda: g * out * -math.inf), lambda: g * math.nan),
+        lambda: LOG(where(a > 0, base, 1.0)),  # log only where it is real
+        lambda: where(a == 0, lambda: where(b >= 0, 0.0, -math.inf), math.nan),
     )
+    return g * where((a == 0) & (b >= 0), 0.0, lambda: out * log_a)
 
 
 class PowConst(Op):
-    """x ** n for a constant n;  d/dx = n * x^(n-1)  (0 when n == 0, as PyTorch)."""
+    """x ** n for a constant n;  d/dx = n * x^(n-1)  (0 when n == 0, selected as PyTorch does)."""
 
     arity = 1
 
@@ -186,7 +190,9 @@ class PowConst(Op):
 
     def backward(self, g, out, x):
         n = self.n
-        return (g * n * x ** (n - 1) if n != 0 else g * 0.0,)
+        # n * x^(n-1) first, then g (as PyTorch): when it is 0 (x^(n-1) underflows), a second derivative is
+        # g * 0, not (g * n) * 0 = inf * 0 = NaN when g * n overflows. At n == 0: 0 selected, not g * 0.
+        return (g * (n * x ** (n - 1)) if n != 0 else 0.0,)
 
 
 class ConstPow(Op):
@@ -206,7 +212,7 @@ class ConstPow(Op):
 
 
 class Pow(Op):
-    """x ** y with both Values;  d/dx = y * x^(y-1) (0 when y == 0),  d/dy = x^y * log(x)."""
+    """x ** y with both Values;  d/dx = y * x^(y-1) (0 when y == 0, selected),  d/dy = x^y * log(x)."""
 
     name, arity = "**", 2
 
@@ -214,7 +220,8 @@ class Pow(Op):
         return power(x, y)
 
     def backward(self, g, out, x, y):
-        dx = where(num(y) != 0, lambda: g * y * x ** (y - 1), lambda: g * 0.0)
+        # y * x^(y-1) first, then g, as PowConst; at y == 0, 0 selected, not g * 0 (NaN for g = inf)
+        dx = where(num(y) != 0, lambda: g * (y * x ** (y - 1)), 0.0)
         return dx, d_exponent(g, out, x, y)
 
 

@@ -38,7 +38,7 @@ KERNELS: dict[type, Any] = {
     ops.Mul: lambda op, x, y: x * y,
     ops.Div: lambda op, x, y: x / y,
     ops.Neg: lambda op, x: -x,
-    ops.PowConst: lambda op, x: x**op.n,
+    ops.PowConst: lambda op, x: x**op.n,  # a number n is taken in x's dtype (NumPy's rule)
     ops.ConstPow: lambda op, x: np.power(op.c, x),
     ops.Pow: lambda op, x, y: x**y,
     ops.Exp: lambda op, x: np.exp(x),
@@ -134,6 +134,16 @@ class Sum(ArrayOp):
         return (BroadcastTo(x.shape)(_kept(g, x.shape, self.axis, self.keepdims)),)
 
 
+def _count(shape: Shape, axis: tuple[int, ...] | None) -> int:
+    """How many elements a reduction over ``axis`` takes for each result."""
+    return math.prod(shape) if axis is None else math.prod(shape[i] for i in axis)
+
+
+def _mean(x: np.ndarray, axis: tuple[int, ...] | None, keepdims: bool) -> np.ndarray:
+    with np.errstate(invalid="ignore"):  # the mean of nothing is 0 / 0 = NaN, as in PyTorch (quietly)
+        return np.sum(x, axis=axis, keepdims=keepdims) / _count(x.shape, axis)
+
+
 class Mean(ArrayOp):
     """Mean over axes;  d/dx_i = 1/n, n the number of elements averaged."""
 
@@ -141,7 +151,7 @@ class Mean(ArrayOp):
         self.axis, self.keepdims, self.name = axis, keepdims, "mean"
 
     def forward(self, x):
-        return x.mean(axis=self.axis, keepdims=self.keepdims)
+        return _mean(x, self.axis, self.keepdims)
 
     def backward(self, g, out, x):
         n = x.size // max(out.size, 1) if x.size else 0
@@ -151,17 +161,26 @@ class Mean(ArrayOp):
 class Max(ArrayOp):
     """Maximum over axes;  the gradient goes to the maximal elements (shared equally by ties, as torch.amax)."""
 
+    reduce = staticmethod(np.max)
+
     def __init__(self, axis: tuple[int, ...] | None, keepdims: bool):
-        self.axis, self.keepdims, self.name = axis, keepdims, "max"
+        self.axis, self.keepdims, self.name = axis, keepdims, self.reduce.__name__
 
     def forward(self, x):
-        return x.max(axis=self.axis, keepdims=self.keepdims)
+        return self.reduce(x, axis=self.axis, keepdims=self.keepdims)
 
     def backward(self, g, out, x):
         keep = _keep_shape(x.shape, self.axis)
         hits = (ops.num(x) == ops.num(out).reshape(keep)).astype(ops.num(x).dtype)
-        share = hits / hits.sum(axis=self.axis, keepdims=True)
+        with np.errstate(invalid="ignore"):  # a NaN maximum equals nothing: 0 / 0, the NaN gradient PyTorch gives
+            share = hits / hits.sum(axis=self.axis, keepdims=True)
         return (BroadcastTo(x.shape)(Reshape(keep)(g)) * share,)
+
+
+class Min(Max):
+    """Minimum over axes;  the gradient goes to the minimal elements (shared equally by ties, as torch.amin)."""
+
+    reduce = staticmethod(np.min)
 
 
 class LogSumExp(ArrayOp):
@@ -172,14 +191,127 @@ class LogSumExp(ArrayOp):
         self.axis, self.keepdims, self.name = axis, keepdims, "logsumexp"
 
     def forward(self, x):
-        m = np.max(x, axis=self.axis, keepdims=True)
-        m = np.where(np.isfinite(m), m, 0.0)
-        out = m + np.log(np.sum(np.exp(x - m), axis=self.axis, keepdims=True))
+        m = np.max(x, axis=self.axis, keepdims=True, initial=-np.inf)  # over nothing: log(0) = -inf
+        m = np.where(np.isinf(m), 0.0, m)  # as PyTorch: an infinite maximum is not subtracted (inf - inf)
+        with np.errstate(divide="ignore"):  # log(0) = -inf is the answer over no elements (or all -inf)
+            out = m + np.log(np.sum(np.exp(x - m), axis=self.axis, keepdims=True))
         return out if self.keepdims else out.reshape(np.sum(x, axis=self.axis).shape)
 
     def backward(self, g, out, x):
         keep = _keep_shape(x.shape, self.axis)
         return (BroadcastTo(x.shape)(Reshape(keep)(g)) * ops.EXP(x - Reshape(keep)(out)),)
+
+
+class LogSoftmax(ArrayOp):
+    """x - logsumexp(x) along one axis (``None`` for a 0-d x), computed as (x - m) - log(sum e^(x - m)) with
+    m = max x, so no exp overflows and no two large numbers are subtracted;  the gradient of sum_j g_j out_j is
+    d/dx_i = g_i - softmax_i * sum_j g_j, with softmax = e^out."""
+
+    def __init__(self, axis: int | None):
+        self.axis, self.name = axis, "log_softmax"
+
+    def forward(self, x):
+        with np.errstate(divide="ignore", invalid="ignore"):  # a row with +inf is NaN (inf - inf), as PyTorch's
+            z = x - np.max(x, axis=self.axis, keepdims=True, initial=-np.inf)
+            return z - np.log(np.sum(np.exp(z), axis=self.axis, keepdims=True))
+
+    def backward(self, g, out, x):
+        return (g - ops.EXP(out) * Sum(None if self.axis is None else (self.axis,), True)(g),)
+
+
+class Var(ArrayOp):
+    """The variance over axes, sum (x - mean)^2 / (n - correction);  d/dx_i = 2 (x_i - mean) / (n - correction)
+    (PyTorch's formula: the mean's own dependence on x adds up to zero, so it is left out)."""
+
+    name = "var"
+
+    def __init__(self, axis: tuple[int, ...] | None, keepdims: bool, correction: float):
+        self.axis, self.keepdims, self.correction = axis, keepdims, correction
+
+    def _dof(self, x: Any) -> float:
+        return max(_count(x.shape, self.axis) - self.correction, 0)  # 0 (as PyTorch): n <= correction: inf or NaN
+
+    def forward(self, x):
+        wide = x.astype(np.float64)  # as PyTorch: float32 is accumulated in float64 (tiny squares do not vanish)
+        mean = _mean(wide, self.axis, True)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            mean = mean + _mean(wide - mean, self.axis, True)  # corrected: equal numbers have spread 0 exactly
+            d = wide - mean
+            spread = np.sum(d * d, axis=self.axis, keepdims=self.keepdims) / np.float64(self._dof(x))
+        return spread.astype(x.dtype)
+
+    def backward(self, g, out, x):
+        scale = 2.0 / self._dof(x) if self._dof(x) else math.inf
+        mean = Mean(self.axis, True)(x)
+        return (_kept(g, x.shape, self.axis, self.keepdims) * scale * (x - mean),)
+
+
+def _unmasked(masked: Any, x: Any) -> Any:
+    """x, with 1 where ``masked``: the denominator of a branch that ``where`` will not choose there. ``where`` on
+    arrays computes both branches, and a second derivative would otherwise go through the unchosen one as
+    0 * inf = NaN (the double-where pattern: the branch not taken contributes nothing, to any order)."""
+    return ops.where(masked, 1.0, x)
+
+
+class Std(Var):
+    """sqrt(var) over axes;  d/dx_i = (d var/dx_i) / (2 std), and 0 where std == 0 (as PyTorch), not 0 * inf."""
+
+    name = "std"
+
+    def forward(self, x):
+        with np.errstate(invalid="ignore"):
+            return np.sqrt(super().forward(x.astype(np.float64))).astype(x.dtype)  # sqrt before rounding
+
+    def backward(self, g, out, x):
+        zero, at_0 = np.zeros_like(ops.num(out)), ops.num(out) == 0
+        return super().backward(ops.where(at_0, zero, lambda: g / (2 * _unmasked(at_0, out))), out, x)
+
+
+class Norm(ArrayOp):
+    """The 2-norm over axes, sqrt(sum x^2) (|x| itself for one number, as PyTorch: no square to underflow);
+    d/dx_i = x_i / norm, and 0 where the norm is 0 (as PyTorch; x / norm first, which is 1 at most)."""
+
+    def __init__(self, axis: tuple[int, ...] | None, keepdims: bool):
+        self.axis, self.keepdims, self.name = axis, keepdims, "norm"
+
+    def forward(self, x):
+        if x.size == np.sum(x, axis=self.axis, keepdims=self.keepdims).size:  # one number per norm
+            return np.abs(np.sum(x, axis=self.axis, keepdims=self.keepdims))
+        return np.sqrt(np.sum(x * x, axis=self.axis, keepdims=self.keepdims))
+
+    def backward(self, g, out, x):
+        keep = _keep_shape(x.shape, self.axis)
+        norm = Reshape(keep)(out)
+        at_0 = ops.num(norm) == 0
+        return (Reshape(keep)(g) * ops.where(at_0, 0.0, lambda: x / _unmasked(at_0, norm)),)
+
+
+class Clamp(ArrayOp):
+    """min(max(x, lo), hi);  d/dx = 1 where lo <= x <= hi, else 0 (selected, so an infinite g gives no NaN)."""
+
+    def __init__(self, lo: float | None, hi: float | None):
+        self.lo, self.hi, self.name = lo, hi, "clamp"
+
+    def forward(self, x):
+        return np.clip(x, self.lo, self.hi)
+
+    def backward(self, g, out, x):
+        x = ops.num(x)
+        inside = (x >= (-np.inf if self.lo is None else self.lo)) & (x <= (np.inf if self.hi is None else self.hi))
+        return (Where(inside)(g, 0.0),)
+
+
+class Cast(ArrayOp):
+    """The same numbers in another float dtype (``.float()``, ``.double()``);  the gradient is cast back."""
+
+    def __init__(self, dtype: Any):
+        self.dtype, self.name = np.dtype(dtype), f"to {np.dtype(dtype).name}"
+
+    def forward(self, x):
+        return x.astype(self.dtype)
+
+    def backward(self, g, out, x):
+        return (Cast(ops.num(x).dtype)(g),)
 
 
 class Reshape(ArrayOp):
@@ -240,8 +372,9 @@ class GetItem(ArrayOp):
 
 
 def _has_array(index: Any) -> bool:
+    """Whether an index (as ``Tensor.__getitem__`` normalises it) has an integer or boolean array in it."""
     parts = index if isinstance(index, tuple) else (index,)
-    return any(isinstance(p, (np.ndarray, list)) for p in parts)
+    return any(isinstance(p, np.ndarray) for p in parts)
 
 
 class ScatterAdd(ArrayOp):
@@ -303,7 +436,7 @@ class Where(ArrayOp):
         return np.where(self.cond, a, b)
 
     def backward(self, g, out, a, b):
-        return Where(self.cond)(g, 0.0 * g), Where(self.cond)(0.0 * g, g)
+        return Where(self.cond)(g, 0.0), Where(self.cond)(0.0, g)  # 0, not 0 * g: an infinite g gives no NaN
 
 
 MATMUL = MatMul()

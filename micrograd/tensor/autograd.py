@@ -13,8 +13,17 @@ from typing import Any
 
 import numpy as np
 
-from micrograd.tensor.array_ops import SumTo
+from micrograd.tensor.array_ops import BroadcastTo, Cast, SumTo
 from micrograd.tensor.tensor import Tensor
+
+
+class Grad(np.ndarray):
+    """A tensor's ``.grad``: an ndarray with PyTorch's ``zero_()``."""
+
+    def zero_(self) -> Grad:
+        """Set every element to 0, in place (as ``p.grad.zero_()`` in PyTorch); returns the array."""
+        self[...] = 0
+        return self
 
 
 def _seed(root: Tensor, gradient: Any, as_tensor: bool) -> Any:
@@ -60,8 +69,13 @@ def backprop(root: Tensor, seed: Any, create_graph: bool) -> dict[Tensor, Any]:
             shape = t.data.shape
             if not create_graph and type(gt) is not np.ndarray:
                 gt = np.asarray(gt, dtype=t.data.dtype)
-            if gt.shape != shape:
-                gt = SumTo(shape)(gt)  # undo broadcasting: sum over the axes the forward pass repeated
+            elif create_graph and not isinstance(gt, Tensor):  # a rule may give a number (a 0 it chose)
+                gt = Tensor(np.asarray(gt, dtype=t.data.dtype))
+            if gt.dtype != t.data.dtype:
+                gt = Cast(t.data.dtype)(gt)  # a gradient has its input's dtype (a float32 leaf gets float32 grads)
+            if gt.shape != shape:  # undo broadcasting (sum over the axes the forward pass repeated), or spread
+                fits = np.broadcast_shapes(gt.shape, shape) == shape  # a number that a rule gave for all (a 0)
+                gt = BroadcastTo(shape)(gt) if fits else SumTo(shape)(gt)
             old = grads.get(t)
             if old is None:
                 grads[t] = gt
@@ -78,11 +92,12 @@ def backward(root: Tensor, gradient: Any = None) -> None:
     grads = backprop(root, _seed(root, gradient, as_tensor=False), create_graph=False)
     for t, g in grads.items():
         if t._fn is not None:
-            t.grad = g
+            t.grad = np.asarray(g).view(Grad)
+            t.grad.flags.writeable = False  # it may share memory with other gradients of the pass
         elif t.grad is None:
-            t.grad = np.array(g, dtype=t.data.dtype)  # a fresh, writable array of the leaf's own
+            t.grad = np.array(g, dtype=t.data.dtype).view(Grad)  # a fresh, writable array of the leaf's own
         else:
-            t.grad = t.grad + g
+            t.grad = np.asarray(np.add(t.grad, g, dtype=t.data.dtype)).view(Grad)
 
 
 def grad(output: Tensor, inputs: Tensor | Iterable[Tensor], create_graph: bool = False) -> tuple[Tensor, ...]:

@@ -5,6 +5,9 @@ A ``Tensor`` is to an array what a ``Value`` is to a number. Its elementwise ops
 arrays, then sums the gradient back down to each input's shape where NumPy broadcast it. Reductions, shapes,
 indexing and ``@`` are in ``array_ops.py``. Like Values, nodes hold no closures, so graphs are freed by
 reference counting.
+
+This file holds the primitives: each method records one op. The PyTorch-style methods made from them
+(``view``, ``unsqueeze``, ``max(dim)``, ``softmax``, ``clamp``...) are one-liners in ``methods.py``.
 """
 
 from __future__ import annotations
@@ -19,14 +22,21 @@ import numpy as np
 from micrograd import ops
 from micrograd.ops import Op
 from micrograd.tensor import array_ops as A
+from micrograd.tensor.args import Axis, Size, either, index, nonempty, one_dim, reduction, spread
+from micrograd.tensor.methods import TorchMethods
 
-Axis = int | Sequence[int] | None
+Flag = bool | None  # keepdim, keepdims, unbiased: None when not given
 
 _grad_enabled = True
 
 #: Every tensor gets the next number when it is made, so a tensor's number is larger than its inputs': the
 #: backward pass visits tensors from the largest number down, which is a reverse topological order.
 _next_seq = itertools.count().__next__
+
+
+def is_grad_enabled() -> bool:
+    """False inside ``with no_grad():``."""
+    return _grad_enabled
 
 
 @contextlib.contextmanager
@@ -40,14 +50,15 @@ def no_grad() -> Iterator[None]:
         _grad_enabled = previous
 
 
-class Tensor:
+class Tensor(TorchMethods):
     """An array and its gradient, in a graph of the operations that made it (PyTorch-like).
 
-    ``data`` is a writable float ndarray (float64 unless ``dtype=np.float32`` is asked for), ``grad`` is None
-    until a backward pass reaches the tensor, then an array of the same shape (set it to None to clear it).
-    Only tensors with ``requires_grad=True``, and results computed from them, take part in backward.
-    Equality and hashing are by identity (tensors go in sets and dicts); ``<``, ``<=``, ``>``, ``>=`` compare
-    ``data`` and return a boolean ndarray.
+    ``data`` is a writable float ndarray (float64 unless it is a float32 array or ``dtype=np.float32`` is asked
+    for), ``grad`` is None until a backward pass reaches the tensor, then an array of the same shape and dtype
+    (``grad.zero_()`` zeroes it, as in PyTorch; set it to None to clear it). Only tensors with
+    ``requires_grad=True``, and results computed from them, take part in backward. Equality and hashing are by
+    identity (tensors go in sets and dicts); ``<``, ``<=``, ``>``, ``>=`` compare ``data`` and return a boolean
+    ndarray.
     """
 
     __slots__ = ("__weakref__", "_fn", "_op", "_prev", "_seq", "data", "grad", "label", "requires_grad")
@@ -57,9 +68,8 @@ class Tensor:
         if isinstance(data, Tensor):
             data = data.data
         if dtype is None:
-            dtype = (
-                data.dtype if isinstance(data, np.ndarray) and data.dtype in (np.float32, np.float64) else np.float64
-            )
+            is_float = isinstance(data, (np.ndarray, np.generic)) and data.dtype in (np.float32, np.float64)
+            dtype = data.dtype if is_float else np.float64
         if np.dtype(dtype) not in (np.float32, np.float64):
             raise TypeError(f"Tensor holds float64 or float32, not {np.dtype(dtype)}")
         try:
@@ -84,8 +94,9 @@ class Tensor:
         return self.data.ndim
 
     @property
-    def size(self) -> int:
-        return self.data.size
+    def size(self) -> Size:
+        """The number of elements (NumPy's ``size``); call it for the shape, as PyTorch's ``size()``/``size(dim)``."""
+        return Size(self.data.shape)
 
     @property
     def dtype(self) -> np.dtype:
@@ -200,65 +211,96 @@ class Tensor:
     def cos(self) -> Tensor:
         return _unary(ops.COS, self)
 
+    def clamp(self, min: float | None = None, max: float | None = None) -> Tensor:
+        """x limited to [min, max] (either bound may be left out); a NaN stays a NaN."""
+        real = (int, float, np.integer, np.floating)
+        for bound in (min, max):
+            if bound is not None and (isinstance(bound, bool) or not isinstance(bound, real)):
+                raise TypeError(f"op 'clamp': bounds must be numbers, not {type(bound).__name__}")
+        if min is None and max is None:
+            raise ValueError("op 'clamp': give min, max or both")
+        return _array_op(A.Clamp(min, max), self)
+
+    def to(self, dtype: Any) -> Tensor:
+        """The tensor in ``np.float32`` or ``np.float64`` (itself if it is already); gradients flow back."""
+        if np.dtype(dtype) not in (np.float32, np.float64):
+            raise TypeError(f"Tensor holds float64 or float32, not {np.dtype(dtype)}")
+        return self if self.dtype == dtype else _array_op(A.Cast(dtype), self)
+
+    def clone(self) -> Tensor:
+        """A copy of the data that stays in the graph (gradients flow back), as ``torch.clone``."""
+        return _array_op(A.Cast(self.dtype), self)
+
     # ------------------------------------------------------------------------------- reductions
-    def sum(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None):
-        """Sum over ``axis`` (all axes by default); ``dim``/``keepdim`` are accepted as in PyTorch."""
-        ax, keep = _axes(self, "sum", axis, dim), _keep(keepdims, keepdim)
-        return _array_op(A.Sum(ax, keep), self)
+    # Each takes PyTorch's dim/keepdim or NumPy's axis/keepdims (args.py); dim=None reduces every axis.
+    def sum(self, dim: Axis = None, keepdim: Flag = None, *, axis: Axis = None, keepdims: Flag = None) -> Tensor:
+        return _array_op(A.Sum(*reduction("sum", self.shape, dim, axis, keepdim, keepdims)), self)
 
-    def mean(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None):
-        ax, keep = _axes(self, "mean", axis, dim), _keep(keepdims, keepdim)
-        if self.size == 0 or (ax is not None and any(self.shape[i] == 0 for i in ax)):
-            return self.sum(ax, keep) * np.nan  # the mean of nothing is NaN, as in PyTorch (without a warning)
-        return _array_op(A.Mean(ax, keep), self)
+    def mean(self, dim: Axis = None, keepdim: Flag = None, *, axis: Axis = None, keepdims: Flag = None) -> Tensor:
+        """The mean (NaN over no elements, as PyTorch)."""
+        return _array_op(A.Mean(*reduction("mean", self.shape, dim, axis, keepdim, keepdims)), self)
 
-    def max(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None):
-        """The maxima over ``axis`` as a Tensor (not PyTorch's (values, indices) pair)."""
-        ax, keep = _axes(self, "max", axis, dim), _keep(keepdims, keepdim)
-        if self.size == 0 or (ax is not None and any(self.shape[i] == 0 for i in ax)):
-            raise ValueError(f"op 'max': cannot take the maximum over an empty axis of shape {self.shape}")
-        return _array_op(A.Max(ax, keep), self)
+    def amax(self, dim: Axis = None, keepdim: Flag = None, *, axis: Axis = None, keepdims: Flag = None) -> Tensor:
+        """The maxima; ties share the gradient equally, as ``torch.amax`` (``max(dim)`` gives it to one index)."""
+        reduced = reduction("amax", self.shape, dim, axis, keepdim, keepdims)
+        return _array_op(A.Max(*nonempty("amax", self.shape, reduced)), self)
 
-    def logsumexp(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None):
-        """log(sum(exp(x))) over ``axis``, without overflow."""
-        ax, keep = _axes(self, "logsumexp", axis, dim), _keep(keepdims, keepdim)
-        return _array_op(A.LogSumExp(ax, keep), self)
+    def amin(self, dim: Axis = None, keepdim: Flag = None, *, axis: Axis = None, keepdims: Flag = None) -> Tensor:
+        """The minima; ties share the gradient equally, as ``torch.amin``."""
+        reduced = reduction("amin", self.shape, dim, axis, keepdim, keepdims)
+        return _array_op(A.Min(*nonempty("amin", self.shape, reduced)), self)
 
-    def log_softmax(self, axis: int = -1, *, dim: int | None = None) -> Tensor:
-        """x - logsumexp(x) along ``axis``: log-probabilities that sum (in probability) to 1."""
-        return self - self.logsumexp(axis if dim is None else dim, keepdims=True)
+    def logsumexp(self, dim: Axis = None, keepdim: Flag = None, *, axis: Axis = None, keepdims: Flag = None) -> Tensor:
+        """log(sum(exp(x))), without overflow; -inf over no elements."""
+        return _array_op(A.LogSumExp(*reduction("logsumexp", self.shape, dim, axis, keepdim, keepdims)), self)
+
+    def log_softmax(self, dim: int | None = None, *, axis: int | None = None) -> Tensor:
+        """x - logsumexp(x) along ``dim`` (the last axis by default): log-probabilities, exact for any size of x."""
+        d = one_dim("log_softmax", either("log_softmax", dim, axis, -1), self.ndim)
+        return _array_op(A.LogSoftmax(d if self.ndim else None), self)
+
+    def var(self, dim: Axis = None, unbiased: Flag = None, keepdim: Flag = None, *, correction: float | None = None,
+            axis: Axis = None, keepdims: Flag = None) -> Tensor:  # fmt: skip
+        """sum (x - mean)^2 / (n - correction), with PyTorch's ``correction=1`` (n - 1) by default (NumPy's ``var``
+        divides by n, so with ``axis=`` say which you mean)."""
+        return _array_op(A.Var(*spread("var", self.shape, dim, axis, keepdim, keepdims, unbiased, correction)), self)
+
+    def std(self, dim: Axis = None, unbiased: Flag = None, keepdim: Flag = None, *, correction: float | None = None,
+            axis: Axis = None, keepdims: Flag = None) -> Tensor:  # fmt: skip
+        """sqrt(var), arguments as ``var``; its gradient is 0 where it is 0, as PyTorch's."""
+        return _array_op(A.Std(*spread("std", self.shape, dim, axis, keepdim, keepdims, unbiased, correction)), self)
+
+    def norm(self, p: float | str = "fro", dim: Axis = None, keepdim: bool = False) -> Tensor:
+        """The 2-norm (``p=2`` or ``"fro"``), sqrt(sum x^2), or the 1-norm (``p=1``), sum |x|."""
+        ax, keep = reduction("norm", self.shape, dim, None, keepdim, None)
+        if p == 1 and not isinstance(p, bool):
+            return self.abs().sum(ax, keep)
+        if p not in (2, "fro") or isinstance(p, bool):
+            raise ValueError(f"op 'norm': p={p!r} is not supported: use p=2 (or 'fro') or p=1")
+        return _array_op(A.Norm(ax, keep), self)
 
     # ------------------------------------------------------------------------------------- shapes
     def reshape(self, *shape: Any) -> Tensor:
         target = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
         try:
             new = np.empty(self.shape, dtype=bool).reshape(target).shape
-        except ValueError as err:
+        except (ValueError, TypeError) as err:
             raise ValueError(f"op 'reshape': cannot reshape shape {self.shape} to {target}") from err
         return _array_op(A.Reshape(new), self)
 
-    def transpose(self, *axes: int) -> Tensor:
-        """Reverse the axes, or permute them as given (``t.transpose(1, 0)``)."""
-        perm = tuple(axes[0]) if len(axes) == 1 and isinstance(axes[0], (tuple, list)) else axes
-        if not perm:
-            perm = tuple(reversed(range(self.ndim)))
-        if sorted(a % max(self.ndim, 1) for a in perm) != list(range(self.ndim)):
-            raise ValueError(
-                f"op 'transpose': axes {perm} are not a permutation of the {self.ndim} axes of {self.shape}"
-            )
-        return _array_op(A.Transpose(tuple(a % self.ndim for a in perm)), self)
+    def permute(self, *dims: int) -> Tensor:
+        """The axes in the order given, ``t.permute(2, 0, 1)``: every axis once (negative ones count from the end)."""
+        perm = tuple(dims[0]) if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims
+        if len(perm) != self.ndim:
+            raise ValueError(f"op 'permute': dims {perm} are not a permutation of the axes of {self.shape}")
+        found = tuple(one_dim("permute", d, self.ndim) for d in perm)
+        if len(set(found)) != len(found):
+            raise ValueError(f"op 'permute': dims {perm} name an axis twice")
+        return _array_op(A.Transpose(found), self)
 
-    @property
-    def T(self) -> Tensor:
-        return self.transpose()
-
-    def __getitem__(self, index: Any) -> Tensor:
-        index = _index(index)
-        try:
-            self.data[index]
-        except IndexError as err:
-            raise IndexError(f"op '[]': index {index!r} does not fit shape {self.shape}: {err}") from err
-        return _array_op(A.GetItem(index), self)
+    def __getitem__(self, key: Any) -> Tensor:
+        """Indexing as NumPy and PyTorch both read it (integers, slices, index arrays, masks, None, ...)."""
+        return _array_op(A.GetItem(index(key, self.data)), self)
 
     # ------------------------------------------------------------------------------------- backward
     def backward(self, gradient: Any = None) -> None:
@@ -287,6 +329,8 @@ def _init(t: Tensor, data: np.ndarray) -> None:
 
 
 def _record(data: np.ndarray, op: Op, inputs: tuple[Tensor, ...]) -> Tensor:
+    if type(data) is not np.ndarray:
+        data = np.asarray(data)  # NumPy gives 0-d results as scalars: keep data an array
     out = Tensor.__new__(Tensor)
     out.data, out.grad, out.label, out._seq = data, None, "", _next_seq()
     if _grad_enabled:
@@ -309,6 +353,15 @@ def _constant(x: Any, dtype: Any) -> Tensor:
     return out
 
 
+def _result_dtype(x: np.ndarray, y: np.ndarray) -> np.dtype:
+    """PyTorch's rule: a 0-d operand takes the other's dtype (``x32 * Tensor(2.0)`` stays float32); else the wider."""
+    if x.ndim == 0 and y.ndim:
+        return y.dtype
+    if y.ndim == 0 and x.ndim:
+        return x.dtype
+    return np.result_type(x, y)
+
+
 def _unary(op: Op, x: Tensor) -> Tensor:
     return _record(A.KERNELS[type(op)](op, x.data), op, (x,))
 
@@ -322,6 +375,8 @@ def _binary(op: Op, x: Any, y: Any) -> Tensor:
         x = _constant(x, y.data.dtype)
     elif type(y) is not Tensor:
         y = _constant(y, x.data.dtype)
+    dtype = _result_dtype(x.data, y.data)
+    x, y = x.to(dtype), y.to(dtype)  # the op (and its derivative) in one dtype; gradients are cast back
     try:
         data = A.KERNELS[type(op)](op, x.data, y.data)
     except ValueError as err:
@@ -369,24 +424,22 @@ def matmul(x: Any, y: Any) -> Tensor:
     return out
 
 
-def concatenate(tensors: Sequence[Any], axis: int = 0, *, dim: int | None = None) -> Tensor:
-    """Join tensors along an existing axis (``torch.cat``)."""
-    axis = axis if dim is None else dim
-    parts = list(tensors)
-    if not parts:
-        raise ValueError("op 'concat': needs at least one tensor")
-    ndim = np.ndim(parts[0].data if isinstance(parts[0], Tensor) else parts[0])
-    return apply(A.Concat(_one_axis("concat", axis, ndim)), *parts)
+def concatenate(tensors: Sequence[Any], axis: int | None = None, *, dim: int | None = None) -> Tensor:
+    """Join tensors along an existing axis (``torch.cat``; the first by default)."""
+    return _join(A.Concat, "concat", tensors, either("concat", dim, axis, 0), 0)
 
 
-def stack(tensors: Sequence[Any], axis: int = 0, *, dim: int | None = None) -> Tensor:
-    """Join tensors of one shape along a new axis (``torch.stack``)."""
-    axis = axis if dim is None else dim
+def stack(tensors: Sequence[Any], axis: int | None = None, *, dim: int | None = None) -> Tensor:
+    """Join tensors of one shape along a new axis (``torch.stack``; the first by default)."""
+    return _join(A.Stack, "stack", tensors, either("stack", dim, axis, 0), 1)
+
+
+def _join(kind: type, name: str, tensors: Sequence[Any], axis: int, new_axes: int) -> Tensor:
     parts = list(tensors)
     if not parts:
-        raise ValueError("op 'stack': needs at least one tensor")
-    ndim = np.ndim(parts[0].data if isinstance(parts[0], Tensor) else parts[0]) + 1
-    return apply(A.Stack(_one_axis("stack", axis, ndim)), *parts)
+        raise ValueError(f"op {name!r}: needs at least one tensor")
+    ndim = np.ndim(parts[0].data if isinstance(parts[0], Tensor) else parts[0]) + new_axes
+    return apply(kind(one_dim(name, axis, ndim)), *parts)
 
 
 # ------------------------------------------------------------------------------------------ helpers
@@ -394,41 +447,6 @@ def stack(tensors: Sequence[Any], axis: int = 0, *, dim: int | None = None) -> T
 
 def _data(x: Any) -> Any:
     return x.data if isinstance(x, Tensor) else x
-
-
-def _one_axis(name: str, axis: int, ndim: int) -> int:
-    if not -ndim <= axis < ndim:
-        raise ValueError(f"op {name!r}: axis {axis} is out of range for {ndim} dimensions")
-    return axis % ndim
-
-
-def _axes(t: Tensor, name: str, axis: Axis, dim: Axis) -> tuple[int, ...] | None:
-    """Normalise NumPy's ``axis`` or PyTorch's ``dim`` to a sorted tuple of non-negative axes (None: all)."""
-    chosen = axis if dim is None else dim
-    if chosen is None:
-        return None
-    axes = (chosen,) if isinstance(chosen, (int, np.integer)) else tuple(chosen)
-    n = t.ndim
-    if any(not -max(n, 1) <= a < max(n, 1) for a in axes):
-        raise ValueError(f"op {name!r}: axis {chosen} is out of range for shape {t.shape}")
-    return tuple(sorted({int(a) % max(n, 1) for a in axes})) if n else None
-
-
-def _keep(keepdims: bool, keepdim: bool | None) -> bool:
-    return bool(keepdims if keepdim is None else keepdim)
-
-
-def _index(index: Any) -> Any:
-    """Tensors and lists in an index become integer (or boolean) arrays, as NumPy expects."""
-    if isinstance(index, tuple):
-        return tuple(_index(i) for i in index)
-    if isinstance(index, Tensor):
-        index = index.data
-    if isinstance(index, list):
-        index = np.asarray(index)
-    if isinstance(index, np.ndarray) and index.dtype.kind == "f":
-        raise IndexError(f"op '[]': index arrays must hold integers or booleans, not {index.dtype}")
-    return index
 
 
 #: An op applied to plain arrays (during a backward pass): just the result.

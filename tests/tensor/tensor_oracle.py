@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -31,6 +32,10 @@ def arrays(shape, domain=lambda x: True) -> st.SearchStrategy[np.ndarray]:
     return hnp.arrays(np.float64, shape, elements=elements(domain))
 
 
+#: For the tests parametrized over every op: each op alone needs fewer examples than the profile's, since the random
+#: programs of test_random_programs.py also run every op, together and at edge values.
+PER_OP = settings(max_examples=max(30, settings.default.max_examples // 4))
+
 SHAPES = hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=4)
 
 #: Element ranges for each binary op's two inputs (the joint domain of tests/oracle.py, split per input).
@@ -42,4 +47,4 @@ BINARY_DOMAINS = {
     "pow": (lambda x: 1e-2 < x < 1e2, lambda y: abs(y) < 10),
 }
 
-__all__ = ["BINARY", "BINARY_DOMAINS", "SHAPES", "UNARY", "Value", "arrays", "tensor_fn", "torch_of"]
+__all__ = ["BINARY", "BINARY_DOMAINS", "PER_OP", "SHAPES", "UNARY", "Value", "arrays", "tensor_fn", "torch_of"]

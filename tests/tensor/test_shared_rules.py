@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from micrograd import Value, ops
 from micrograd.tensor import Tensor
 from tests.oracle import BINARY, UNARY, OpCase
-from tests.tensor.tensor_oracle import BINARY_DOMAINS, arrays, tensor_fn
+from tests.tensor.tensor_oracle import BINARY_DOMAINS, PER_OP, arrays, tensor_fn
 
 
 def same(a: float, b: float, rel: float = 1e-12) -> bool:
@@ -26,6 +26,7 @@ def rule_on_numbers(node, i: int, g: float = 1.0) -> tuple:
 
 
 @pytest.mark.parametrize("case", UNARY, ids=lambda c: c.name)
+@PER_OP
 @given(data=st.data())
 def test_unary_tensor_op_equals_the_scalar_op_per_element(case: OpCase, data: st.DataObject) -> None:
     a = data.draw(arrays((5,), case.domain))
@@ -43,6 +44,7 @@ def test_unary_tensor_op_equals_the_scalar_op_per_element(case: OpCase, data: st
 
 
 @pytest.mark.parametrize("case", BINARY, ids=lambda c: c.name)
+@PER_OP
 @given(data=st.data())
 def test_binary_tensor_op_equals_the_scalar_op_per_element(case: OpCase, data: st.DataObject) -> None:
     dx, dy = BINARY_DOMAINS[case.name]
