@@ -10,7 +10,7 @@ import re
 import socket
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any, NoReturn
@@ -33,51 +33,27 @@ def _expected(what: str, text: str) -> NoReturn:
     raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
 
 
-def _integer(text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        _expected("a whole number", text)
+def _number(kind: Callable[[str], Any], what: str, ok: Callable[[Any], bool] = lambda v: True) -> Callable[[str], Any]:
+    """An argparse type: ``kind(text)`` (int or float) that ``ok`` accepts, else "expected <what>, got <text>"."""
+
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            _expected(what, text)
+        if not ok(value):
+            _expected(what, text)
+        return value
+
+    return parse
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        _expected("a whole number >= 1", text)
-    if value < 1:
-        _expected("a whole number >= 1", text)
-    return value
-
-
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        _expected("a whole number >= 0", text)
-    if value < 0:
-        _expected("a whole number >= 0", text)
-    return value
-
-
-def _non_negative_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        _expected("a finite number >= 0", text)
-    if not 0 <= value < float("inf"):
-        _expected("a finite number >= 0", text)
-    return value
-
-
-def _fraction(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        _expected("a number from 0 up to (not including) 1", text)
-    if not 0 <= value < 1:
-        _expected("a number from 0 up to (not including) 1", text)
-    return value
+_integer = _number(int, "a whole number")
+_positive_int = _number(int, "a whole number >= 1", lambda v: v >= 1)
+_count = _number(int, "a whole number >= 0", lambda v: v >= 0)
+_non_negative_float = _number(float, "a finite number >= 0", lambda v: 0 <= v < float("inf"))
+_fraction = _number(float, "a number from 0 up to (not including) 1", lambda v: 0 <= v < 1)
+_port = _number(int, "a port number from 1 to 65535", lambda v: 1 <= v <= 65535)
 
 
 def _sizes(text: str) -> list[int]:
@@ -236,16 +212,6 @@ def train_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> 
     )
     print("wrote " + ", ".join(str(p) for p in written))
     return 0
-
-
-def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        _expected("a port number from 1 to 65535", text)
-    if not 1 <= value <= 65535:
-        _expected("a port number from 1 to 65535", text)
-    return value
 
 
 def _check_port_free(host: str, port: int) -> str | None:

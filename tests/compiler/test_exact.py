@@ -22,6 +22,7 @@ from micrograd.compiler import CompileError, TraceWarning
 from micrograd.compiler.kernels import KERNELS, kernel
 from micrograd.compiler.program import LIMIT
 from micrograd.nn import MLP
+from tests.compiler.custom_ops import Clip, PlusTwo, TooFew
 
 
 def same(a: float, b: float) -> bool:
@@ -100,28 +101,6 @@ def test_gradients_near_the_float_limit_are_summed_in_the_eager_engines_order() 
 
 
 # ---------------------------------------------------------------------------------------------- 5. custom ops
-class PlusTwo(Op):
-    """Named "+", but x + 2y: it must not be taken for addition."""
-
-    name = "+"
-
-    def forward(self, x, y):
-        return x + 2 * y
-
-    def backward(self, g, out, x, y):
-        return g, 2 * g
-
-
-class TooFew(Op):
-    name = "toofew"
-
-    def forward(self, x, y):
-        return x * y
-
-    def backward(self, g, out, x, y):
-        return (g * y,)
-
-
 def test_a_custom_op_named_plus_is_not_addition() -> None:
     plus = PlusTwo()
     step = micrograd.compile(lambda x, y: plus(plus(plus(x, y), y), y))
@@ -325,18 +304,6 @@ def test_an_unused_node_is_evaluated_as_eagerly() -> None:
 
 
 # ------------------------------------------------------------------------------------ 9. custom ops per node
-class Clip(Op):
-    """An ``if`` in forward: numbers only."""
-
-    name = "clip"
-
-    def forward(self, x):
-        return x if x > 0 else 0.1 * x
-
-    def backward(self, g, out, x):
-        return (g if x > 0 else 0.1 * g,)
-
-
 def test_a_custom_op_with_an_if_runs_node_by_node() -> None:
     w = Value(1.5)
     clip = Clip()

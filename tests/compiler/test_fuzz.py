@@ -33,10 +33,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import micrograd
-from micrograd import Op, Value, losses
+from micrograd import Value, losses
 from micrograd.autodiff import topological_order
 from micrograd.compiler import CompileError
 from micrograd.engine import weighted_sum
+from tests.compiler.custom_ops import Clip, Fragile, PlusTwo, Stubborn, TooFew
 from tests.oracle import Cube
 
 #: A few hundred cases in CI (the "ci" profile's 150 examples are too few for this many kinds of step), more locally.
@@ -45,68 +46,6 @@ REPORT = os.environ.get("MICROGRAD_FUZZ_REPORT", "")
 CHUNK = 500
 EDGES = [0.0, -0.0, 1.0, -1.0, 0.5, -2.0, 3.0, 1e-300, -1e-300, 5e-324, 1e300, -1e300, 1e155, 709.0, 710.0, 20.0,
          -40.0, math.inf, -math.inf, math.nan]  # fmt: skip
-
-
-class Clip(Op):
-    """An ``if`` in forward and backward: numbers only."""
-
-    name = "clip"
-
-    def forward(self, x):
-        return x if x > 0 else 0.1 * x
-
-    def backward(self, g, out, x):
-        return (g if x > 0 else 0.1 * g,)
-
-
-class PlusTwo(Op):
-    """A custom op named "+" that is not addition: x + 2y."""
-
-    name = "+"
-
-    def forward(self, x, y):
-        return x + 2 * y
-
-    def backward(self, g, out, x, y):
-        return g, 2 * g
-
-
-class Stubborn(Op):
-    """A rule that gives a gradient even where none arrives: it shows whether a rule runs where eagerly it does."""
-
-    name = "stubborn"
-
-    def forward(self, x):
-        return x * x
-
-    def backward(self, g, out, x):
-        return (2 * x * g + (1.0 if g == 0 else 0.0),)
-
-
-class TooFew(Op):
-    """A rule with one gradient for two inputs: eagerly a TypeError in backward."""
-
-    name = "toofew"
-
-    def forward(self, x, y):
-        return x * y
-
-    def backward(self, g, out, x, y):
-        return (g * y,)
-
-
-class Fragile(Op):
-    """A forward that raises above 10 (eagerly a DomainError, or NaN for a NaN input)."""
-
-    name = "fragile"
-
-    def forward(self, x):
-        if x > 10:
-            raise ValueError("fragile above 10")
-        return x / 2 + 1
-
-    def backward(self, g, out, x):
-        return (g / 2,)
 
 
 CUSTOM = {"cube": Cube(), "clip": Clip(), "plus": PlusTwo(), "stubborn": Stubborn(), "toofew": TooFew(),
