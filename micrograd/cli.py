@@ -248,16 +248,22 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
-def export_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    from micrograd import interop
+def _load_model(path: str, parser: argparse.ArgumentParser) -> Any:
+    """The model saved at ``path`` (micrograd.nn.load), or the command's one-line error naming what is wrong."""
     from micrograd.nn import load
 
     try:
-        model = load(args.model)
+        return load(path)
     except OSError as err:
         parser.error(_os_error(err))
     except ValueError as err:
         parser.error(str(err))
+
+
+def export_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from micrograd import interop
+
+    model = _load_model(args.model, parser)
     out = Path(args.out or Path(args.model).with_suffix(".onnx" if args.to == "onnx" else ".pt2"))
     if _same_file(out, Path(args.model)):
         parser.error(f"--out {out} is the model file itself: exporting would overwrite it; choose another --out")
@@ -288,16 +294,10 @@ GRAPH_MAX_NODES = 500
 def _model_graph(args: argparse.Namespace, parser: argparse.ArgumentParser) -> tuple[list[Any], str]:
     """The graph of a saved model on one input, after backward from one output: (its outputs, what it shows)."""
     from micrograd.engine import Value
-    from micrograd.nn import load
 
     if args.example is not None:
         parser.error(f"give a model file or --example {args.example}, not both")
-    try:
-        model = load(args.model)
-    except OSError as err:
-        parser.error(_os_error(err))
-    except ValueError as err:
-        parser.error(str(err))
+    model = _load_model(args.model, parser)
     example = ",".join(["0.5"] * model.nin) if model.nin <= 8 else f"x0,x1,...,x{model.nin - 1}"
     if args.input is None:
         parser.error(f"--input is needed with a model: the {model.nin} numbers to feed it, e.g. --input {example}")
