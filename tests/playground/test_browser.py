@@ -9,9 +9,6 @@ picture is made this way).
 from __future__ import annotations
 
 import os
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,29 +16,15 @@ import numpy as np
 import pytest
 
 from tests.browser import needs_chromium
+from tests.playground.support import live_server
 
 pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
-    import uvicorn
-
-    from micrograd.playground.app import create_app
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    srv = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    for _ in range(200):
-        if srv.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}/"
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with live_server() as port:
+        yield f"http://127.0.0.1:{port}/"
 
 
 def not_blank(png: bytes) -> bool:
