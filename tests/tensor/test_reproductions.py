@@ -4,6 +4,7 @@ agreements the fuzzer's runs turned up on the way (``tests/tensor/random_program
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -332,3 +333,32 @@ def test_the_bases_gradient_is_n_x_to_the_n_minus_1_then_g_so_its_derivative_doe
     (tsecond,) = torch.autograd.grad((tgx * 2.0).sum(), tx)
     same(second.data, tsecond)
     assert not np.isnan(second.data).any()
+
+
+@pytest.mark.parametrize(
+    ("kink", "torch_kink", "slope"),
+    [
+        (lambda p: p.norm(1), lambda p: p.norm(p=1), np.sign),
+        (lambda p: abs(p).sum(), lambda p: p.abs().sum(), np.sign),
+        (lambda p: p.relu().sum(), lambda p: p.relu().sum(), lambda p: (p > 0) * 1.0),
+    ],
+    ids=["norm(1)", "abs", "relu"],
+)
+def test_a_kinks_second_derivative_is_exact_where_pytorch_sends_its_zero_through_an_inf(
+    kink: Callable, torch_kink: Callable, slope: Callable
+) -> None:
+    """f = kink(x @ x.mT) is piecewise quadratic in x: with S the kink's constant slopes, d/dx = (S + S^T) x and the
+    second derivative of sum(d/dx) is the column sums of S + S^T. PyTorch gives NaN in the column holding -inf (it
+    multiplies the kink's zero derivative by that inf in the matmul's backward); the first derivatives agree."""
+    a = np.array([[0.5, 3.0], [-np.inf, 2.0]])
+    x, tx = Tensor(a, requires_grad=True), torch_of(a)
+    with np.errstate(invalid="ignore"):
+        (g,) = micrograd.grad(kink(x @ x.mT), x, create_graph=True)
+        (tg,) = torch.autograd.grad(torch_kink(tx @ tx.mT), tx, create_graph=True)
+        same(g.data, tg)
+        (second,) = micrograd.grad(g.sum(), x)
+    (tsecond,) = torch.autograd.grad(tg.sum(), tx)
+    s = slope(a @ a.T)  # [[9.25, -inf], [-inf, inf]]
+    exact = np.broadcast_to((s + s.T).sum(axis=0)[:, None], a.shape)
+    np.testing.assert_array_equal(second.data, exact)
+    assert np.isnan(tsecond.numpy()[:, 0]).all()  # PyTorch's NaN, the QUIRKS["kink"] allowance in the fuzzer
