@@ -1,42 +1,61 @@
-"""Reverse-mode differentiation over a graph of Values: topological order, backward, grad.
+"""Reverse-mode differentiation: the one walk over a graph, ``backward`` and ``grad``.
 
-Nothing here recurses, so a chain of a million ops back-propagates; nothing here keeps a node alive
-after the call returns.
+A graph is made of nodes (Values, Tensors) that hold ``data``, their inputs in ``_prev`` and the op that made them
+in ``_fn`` (None for a leaf). ``topological_order`` lists them, each after its inputs; everything that walks a
+graph (backward, grad, the Tensor engine, the compiler, drawings, the playground) uses it. Nothing here recurses,
+so a chain of a million ops back-propagates; nothing here keeps a node alive after the call returns.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+import sys
+from collections.abc import Callable, Collection, Iterable, Sequence
+from typing import Any
 
 from micrograd.errors import DomainError, describe
 
-if TYPE_CHECKING:
-    from micrograd.engine import Value
+Node = Any  # a Value or a Tensor: data, _prev, _fn (see the module's docstring)
+
+class GraphTooLarge(ValueError):
+    """A walk found more nodes than the limit it was given."""
 
 
-def topological_order(*roots: Value) -> list[Value]:
-    """Every node reachable from the root(s), each listed after all of its inputs (iterative DFS)."""
-    order: list[Value] = []
-    visited = set()
-    stack: list[Value | None] = list(reversed(roots))
+def topological_order(
+    *roots: Node,
+    inputs: Callable[[Node], Iterable[Node]] | None = None,
+    limit: int | None = None,
+    known: Collection[Node] = (),
+) -> list[Node]:
+    """Every node reachable from the root(s), each listed after all of its inputs (an iterative depth-first walk).
+
+    ``inputs(node)``: where to look for a node's inputs (by default its ``_prev``). ``limit``: raise GraphTooLarge
+    once more than this many nodes are found. ``known``: nodes already ordered, neither listed nor looked into.
+    """
+    order: list[Node] = []
+    visited = set(known)
+    most = sys.maxsize if limit is None else len(visited) + limit
+    stack: list[Node | None] = list(reversed(roots))
+    pop, push, add = stack.pop, stack.append, visited.add  # (bound once: this loop runs for every node)
     while stack:
-        node = stack.pop()
+        node = pop()
         if node is None:  # marker: every input of the node beneath it is now in `order`
-            order.append(stack.pop())  # type: ignore[arg-type]
+            order.append(pop())
         elif node not in visited:
-            visited.add(node)
-            stack.append(node)
-            stack.append(None)
-            stack.extend(node._prev)
+            add(node)
+            push(node)
+            push(None)
+            stack.extend(node._prev if inputs is None else inputs(node))
+            if len(visited) > most:
+                raise GraphTooLarge(f"the graph has more than {limit} nodes")
     return order
 
 
-def backward(root: Value) -> None:
+def backward(root: Node) -> None:
     """Accumulate d(root)/d(node) into ``node.grad`` for every node of root's graph (see Value.backward).
 
-    All or nothing: if a derivative fails (a DomainError, or an error in a custom op's rule), every ``grad``
-    is put back as it was before the call, and the error is raised.
+    The chain rule, once per op node, from the root down: the node's op gives ``grad * d(node)/d(input)`` for each
+    input, and each input adds it to its ``grad``. All or nothing: if a derivative fails (a DomainError, or an
+    error in a custom op's rule), every ``grad`` is put back as it was before the call, and the error is raised.
     """
     order = topological_order(root)
     saved = [node.grad for node in order]
@@ -49,29 +68,17 @@ def backward(root: Value) -> None:
         for node in reversed(order):
             op = node._fn
             if op is None:
+                continue  # a leaf: nothing to pass on
+            inputs = node._prev
+            if len(inputs) == 1 and op.builtin:  # tanh, relu, exp...: the commonest node, without making a list
+                x = inputs[0]
+                x.grad += op.backward(node.grad, node.data, x.data)[0]
                 continue
-            arity = op._trusted_arity
-            if arity == 2:
-                a, b = node._prev
-                ga, gb = op.backward(node.grad, node.data, a.data, b.data)
-                a.grad += ga
-                b.grad += gb
-            elif arity == 1:
-                a = node._prev[0]
-                a.grad += op.backward(node.grad, node.data, a.data)[0]
-            elif arity == 0:  # a built-in op of any number of inputs
-                prev = node._prev
-                for p, gp in zip(prev, op.backward(node.grad, node.data, *[p.data for p in prev])):
-                    p.grad += gp
-            else:  # a custom op: the checked, general path
-                local = local_grads(node, node.grad, node.data, [p.data for p in node._prev])
-                for p, gp in zip(node._prev, local):
-                    if not isinstance(gp, (int, float)):
-                        raise TypeError(
-                            f"op {node._op!r}: backward() returned a {type(gp).__name__}; during backward() "
-                            "it is given floats and must return numbers"
-                        )
-                    p.grad += gp
+            local = op.backward(node.grad, node.data, *[x.data for x in inputs])  # grad * d(node)/d(each input)
+            if not op.builtin:
+                _check(node, local, numbers=True)  # a custom op: one number per input, or a clear error
+            for x, g in zip(inputs, local):
+                x.grad += g
     except BaseException as err:
         for n, g in zip(order, saved):
             n.grad = g
@@ -80,13 +87,30 @@ def backward(root: Value) -> None:
         raise
 
 
-def _backward_error(node: Value, err: Exception) -> DomainError:
+def _check(node: Node, local: Any, numbers: bool = False) -> None:
+    """That an op's rule gave one gradient per input (and, during ``backward()``, numbers)."""
+    op = node._fn
+    if not isinstance(local, (tuple, list)):
+        raise TypeError(f"op {op.name!r}: backward() must return a tuple with one gradient per input, got {local!r}")
+    if len(local) != len(node._prev):
+        raise TypeError(
+            f"op {op.name!r}: backward() must return one gradient per input ({len(node._prev)}), got {len(local)}"
+        )
+    for g in local if numbers else ():
+        if not isinstance(g, (int, float)):
+            raise TypeError(
+                f"op {node._op!r}: backward() returned a {type(g).__name__}; during backward() it is given floats "
+                "and must return numbers"
+            )
+
+
+def _backward_error(node: Node, err: Exception) -> DomainError:
     return DomainError(
         f"backward through {node._op}: the derivative is undefined or infinite at {describe(node._prev)}: {err}"
     )
 
 
-def local_grads(node: Value, g: Any, out: Any, args: Sequence[Any]) -> Sequence[Any]:
+def local_grads(node: Node, g: Any, out: Any, args: Sequence[Any]) -> Sequence[Any]:
     """Call ``node``'s op backward rule, checking that it gives one gradient per input."""
     op = node._fn
     assert op is not None
@@ -96,43 +120,51 @@ def local_grads(node: Value, g: Any, out: Any, args: Sequence[Any]) -> Sequence[
         if isinstance(err, DomainError):
             raise
         raise _backward_error(node, err) from err
-    if not isinstance(local, (tuple, list)) or len(local) != len(node._prev):
-        raise TypeError(
-            f"op {op.name!r}: backward() must return a tuple with one gradient per input "
-            f"({len(node._prev)}), got {local!r}"
-        )
+    _check(node, local)
     return local
 
 
-def grad(output: Value, inputs: Value | Iterable[Value], create_graph: bool = False) -> tuple[Value, ...]:
-    """The gradients of ``output`` with respect to each of ``inputs``, like ``torch.autograd.grad``.
+def gradients(root: Node, seed: Any, create_graph: bool = False) -> dict[Node, Any]:
+    """d(root)/d(node) for every node of root's graph that takes a gradient, starting from ``seed`` at the root.
 
-    Returns a tuple of Values, one per input (an input that ``output`` does not depend on gets 0.0).
-    No ``.grad`` is read or written. With ``create_graph=True`` the gradients are themselves nodes of a
-    graph built from the same ops, so they can be differentiated again (second derivatives, and so on).
+    Nothing is written to the nodes. Each gradient is put in its node's own form by the node's type
+    (``_fit_gradient``: a Tensor sums a broadcast gradient back to its shape, and takes none when it does not
+    require grad). With ``create_graph`` the rules run on the nodes themselves, so they record the derivative as a
+    graph of its own, which can be differentiated again.
     """
-    from micrograd.engine import Value
-
-    engine_grad = getattr(type(output), "_grad", None)
-    if engine_grad is not None:  # another engine's output (a Tensor): its own backward pass
-        return engine_grad(output, inputs, create_graph)
-    wanted = [inputs] if isinstance(inputs, Value) else list(inputs)
-    for x in wanted:
-        if not isinstance(x, Value):
-            raise TypeError(f"grad() takes Values as inputs, got {type(x).__name__}")
-    grads: dict[Value, Any] = {output: Value(1.0) if create_graph else 1.0}
-    for node in reversed(topological_order(output)):
+    seed = root._fit_gradient(seed, create_graph)
+    grads: dict[Node, Any] = {} if seed is None else {root: seed}
+    for node in reversed(topological_order(root)):
         g = grads.get(node)
         if g is None or node._fn is None:
             continue
-        if create_graph:  # run the rule on Values: it records the derivative as a graph
-            local = local_grads(node, g, node, node._prev)
+        inputs = node._prev
+        if create_graph:  # run the rule on nodes: it records the derivative as a graph
+            local = local_grads(node, g, node, inputs)
         else:
-            local = local_grads(node, g, node.data, [p.data for p in node._prev])
-        for p, gp in zip(node._prev, local):
-            grads[p] = grads[p] + gp if p in grads else gp
-    result = []
+            local = local_grads(node, g, node.data, [x.data for x in inputs])
+        for x, gx in zip(inputs, local):
+            gx = x._fit_gradient(gx, create_graph)
+            if gx is not None:
+                old = grads.get(x)
+                grads[x] = gx if old is None else old + gx
+    return grads
+
+
+def grad(output: Node, inputs: Node | Iterable[Node], create_graph: bool = False) -> tuple[Node, ...]:
+    """The gradients of ``output`` with respect to each of ``inputs``, like ``torch.autograd.grad``.
+
+    Returns one gradient per input, of the output's kind (Values for a Value, Tensors for a Tensor); an input that
+    ``output`` does not depend on gets 0. No ``.grad`` is read or written. With ``create_graph=True`` the gradients
+    are themselves nodes of a graph built from the same ops, so they can be differentiated again (second
+    derivatives, and so on).
+    """
+    kind = type(output)
+    if not hasattr(kind, "_gradient_seed"):
+        raise TypeError(f"grad() takes a Value or a Tensor as the output, got {kind.__name__}")
+    wanted = [inputs] if isinstance(inputs, kind) else list(inputs)
     for x in wanted:
-        g = grads.get(x, 0.0)
-        result.append(g if isinstance(g, Value) else Value(g))
-    return tuple(result)
+        if not isinstance(x, kind):
+            raise TypeError(f"grad() takes {kind.__name__}s as inputs, like its output, got {type(x).__name__}")
+    grads = gradients(output, output._gradient_seed(create_graph), create_graph)
+    return tuple(x._as_gradient(grads.get(x)) for x in wanted)

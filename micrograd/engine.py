@@ -38,7 +38,7 @@ def _to_float(data: Any, where: str = "Value") -> float:
     )
 
 
-class Value:
+class Value(ops.Functions):
     """A scalar and its gradient, in a graph of the operations that made it.
 
     ``data`` is the number (a float), ``grad`` is d(root)/d(this node) after ``root.backward()``,
@@ -90,7 +90,7 @@ class Value:
         return _binary(ops.DIV, other, self)
 
     def __neg__(self) -> Value:
-        return _unary(ops.NEG, self)
+        return self._unary(ops.NEG)
 
     def __pos__(self) -> Value:
         return self
@@ -100,45 +100,28 @@ class Value:
             return _binary(ops.POW, self, other)  # both base and exponent get a gradient
         if not _is_number(other):
             return NotImplemented
-        return _unary(ops.PowConst(_to_float(other, "**")), self)
+        return self._unary(ops.PowConst(_to_float(other, "**")))
 
     def __rpow__(self, other: float) -> Value:  # other ** self, a constant base
         if not _is_number(other):
             return NotImplemented
-        return _unary(ops.ConstPow(_to_float(other, "**")), self)
+        return self._unary(ops.ConstPow(_to_float(other, "**")))
 
-    # ----------------------------------------------------------------------------- functions of self
-    def exp(self) -> Value:
-        return _unary(ops.EXP, self)
+    # -------------------------------------- functions of self: exp, log, tanh, relu... (ops.Functions)
+    def _unary(self, op: ops.Op) -> Value:
+        """Record ``op(self)``: compute the forward on the float and make the output node."""
+        try:
+            data = op.forward(self.data)
+        except (ArithmeticError, ValueError) as err:
+            data = _failed(op, (self,), err)
+        out = Value(data, (self,), op.name)
+        out._fn = op
+        return out
 
-    def log(self) -> Value:
-        return _unary(ops.LOG, self)
-
-    def tanh(self) -> Value:
-        return _unary(ops.TANH, self)
-
-    def sigmoid(self) -> Value:
-        return _unary(ops.SIGMOID, self)
-
-    def relu(self) -> Value:
-        return _unary(ops.RELU, self)
-
-    def abs(self) -> Value:
-        return _unary(ops.ABS, self)
-
-    __abs__ = abs
-
-    def sqrt(self) -> Value:
-        return _unary(ops.SQRT, self)
-
-    def softplus(self) -> Value:
-        return _unary(ops.SOFTPLUS, self)
-
-    def sin(self) -> Value:
-        return _unary(ops.SIN, self)
-
-    def cos(self) -> Value:
-        return _unary(ops.COS, self)
+    @staticmethod
+    def _apply(op: ops.Op, *args: Any) -> Value:
+        """``op(...)`` on Values: record it (see ``apply``)."""
+        return apply(op, *args)
 
     # ------------------------------------------------------------------------- comparisons on data
     def __lt__(self, other: Value | float) -> bool:
@@ -184,6 +167,17 @@ class Value:
         """
         _backward_graph(self)
 
+    # -------------------------------------------------------------- what micrograd.grad asks of a node
+    def _fit_gradient(self, g: Any, create_graph: bool) -> Any:
+        return g  # a number (a Value with create_graph): every Value takes a gradient as it comes
+
+    def _gradient_seed(self, create_graph: bool) -> Any:
+        return Value(1.0) if create_graph else 1.0  # d(self)/d(self)
+
+    def _as_gradient(self, g: Any) -> Value:
+        """What ``micrograd.grad`` returns for this input: its gradient as a Value (0.0 if it got none)."""
+        return g if isinstance(g, Value) else Value(0.0 if g is None else g)
+
 
 def _is_number(x: Any) -> bool:
     return isinstance(x, numbers.Real) and not isinstance(x, Value)
@@ -213,17 +207,6 @@ def _failed(op: ops.Op, args: tuple[Value, ...], err: Exception) -> float:
     error = DomainError(f"{op.name}: undefined or too large at {describe(args)}: {err}")
     error.op, error.operands = op.name, args  # what failed, for tools that show the graph up to it
     raise error from err
-
-
-def _unary(op: ops.Op, x: Value) -> Value:
-    """Record ``op(x)``: compute the forward on floats and make the output node."""
-    try:
-        data = op.forward(x.data)
-    except (ArithmeticError, ValueError) as err:
-        data = _failed(op, (x,), err)
-    out = Value(data, (x,), op.name)
-    out._fn = op
-    return out
 
 
 def _binary(op: ops.Op, a: Any, b: Any) -> Value:

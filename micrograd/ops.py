@@ -11,61 +11,63 @@ To add your own op, subclass :class:`Op` (see the README, "Custom ops").
 from __future__ import annotations
 
 import math
-from typing import Any
+import numbers
+from functools import reduce
+from typing import Any, Self
 
 
 class Op:
-    """An operation on scalars: ``forward`` computes the value, ``backward`` its local derivative.
+    """An operation: ``forward`` computes the value, ``backward`` its local derivative.
 
     Subclass it and set ``name`` (shown as the node's ``_op`` and in drawings), ``forward(self, *xs)``
     (floats in, a float out) and ``backward(self, g, out, *xs)`` (a tuple with one gradient per input).
-    Calling the op on numbers gives a float; calling it on Values gives a Value that takes part in
-    ``backward()``, ``micrograd.grad`` and ``draw_dot`` like any built-in op.
+    ``forward_array(self, *xs)`` is the same function on whole arrays; by default it is ``forward`` itself,
+    which is right for plain arithmetic (the Tensor engine runs a custom op written with ``math`` element by
+    element instead). Calling the op on numbers gives a float, on arrays an array; on Values (or Tensors) it
+    records a node that takes part in ``backward()``, ``micrograd.grad`` and ``draw_dot`` like any built-in op.
     """
 
     name: str = "op"
-    #: Built-in ops say how many inputs they take (1, 2, or 0 for "any"), so the backward pass can take a
-    #: fast path for them. Custom ops go through a path that checks what backward returns, whatever they say.
-    arity: int | None = None
-    _trusted_arity: int | None = None
+    #: True for micrograd's own ops, whose ``backward`` is known to return one gradient per input (so the
+    #: backward pass need not check it). A custom op, even a subclass of a built-in one, is checked.
+    builtin: bool = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        cls._trusted_arity = cls.__dict__.get("arity", cls._trusted_arity) if cls.__module__ == __name__ else None
+        cls.builtin = cls.__module__.partition(".")[0] == "micrograd"
 
     def forward(self, *xs: float) -> float:
         raise NotImplementedError(f"op {self.name!r} has no forward()")
+
+    def forward_array(self, *xs: Any) -> Any:
+        return self.forward(*xs)
 
     def backward(self, g: Any, out: Any, *xs: Any) -> tuple[Any, ...]:
         raise NotImplementedError(f"op {self.name!r} has no backward()")
 
     def __call__(self, *args: Any) -> Any:
-        """Apply the op: to plain numbers it is just the function, to Values (or Tensors) it records a node."""
-        numbers_only = True
+        """Apply the op. On numbers it is just the function; on Values or Tensors it records a node, as their
+        type says (its ``_apply``); on arrays it is ``forward_array``. What was imported before changes nothing."""
         for a in args:
             kind = type(a)
             if kind is not float and kind is not int:
-                engine = ENGINES.get(kind)
-                if engine is not None:
-                    return engine(self, *args)
-                numbers_only = False
-        if numbers_only:
-            return self.forward(*args)
-        from micrograd.engine import apply  # engine imports this module, so import on use
+                return self._apply_to(args)
+        return self.forward(*args)
 
-        return apply(self, *args)
+    def _apply_to(self, args: tuple[Any, ...]) -> Any:
+        for a in args:
+            record = getattr(type(a), "_apply", None)
+            if record is not None:
+                return record(self, *args)
+        if any(hasattr(a, "__array_namespace__") for a in args):
+            return self.forward_array(*args)
+        for a in args:
+            if not isinstance(a, numbers.Real):
+                raise TypeError(f"op {self.name!r} takes numbers, arrays, Values or Tensors, got {type(a).__name__}")
+        return self.forward(*args)
 
     def __repr__(self) -> str:
         return f"<op {self.name}>"
-
-
-#: Other engines plug in here: the type of an operand -> the function that applies an op to such operands.
-#: ``micrograd.tensor`` registers its Tensor (record a node) and NumPy's ndarray (compute elementwise), so the
-#: rules below run unchanged on arrays. The scalar engine needs no entry.
-ENGINES: dict[type, Any] = {}
-
-#: ``where`` for arrays, set by ``micrograd.tensor`` (plain numbers need no library).
-ARRAY_WHERE: Any = None
 
 
 def num(v: Any) -> Any:
@@ -77,12 +79,18 @@ def num(v: Any) -> Any:
 def where(cond: Any, a: Any, b: Any) -> Any:
     """``a`` where ``cond`` holds, else ``b``: an if/else on numbers, elementwise on arrays and Tensors.
 
-    ``a`` and ``b`` may be functions of no arguments, so that on numbers only the branch taken is computed.
+    ``a`` and ``b`` may be functions of no arguments, so that on numbers only the branch taken is computed
+    (on arrays both are, and the one not chosen may hold anything: inf, NaN).
     """
     if isinstance(cond, bool) or not getattr(cond, "shape", ()):
         chosen = a if cond else b
         return chosen() if callable(chosen) else chosen
-    return ARRAY_WHERE(cond, a() if callable(a) else a, b() if callable(b) else b)
+    a, b = (a() if callable(a) else a), (b() if callable(b) else b)
+    for branch in (a, b):
+        select = getattr(type(branch), "_where", None)  # a Tensor records the selection as a node
+        if select is not None:
+            return select(cond, a, b)
+    return cond.__array_namespace__().where(cond, a, b)
 
 
 def power(x: float, n: float) -> float:
@@ -98,12 +106,13 @@ def _shown(c: float) -> str:
 
 
 # ---------------------------------------------------------------------------------------- arithmetic
+# (+, -, *, / and negation are the same expressions on numbers and on arrays: forward_array is forward)
 
 
 class Add(Op):
     """x + y;  d/dx = 1, d/dy = 1: addition routes the gradient unchanged to both inputs."""
 
-    name, arity = "+", 2
+    name = "+"
 
     def forward(self, x, y):
         return x + y
@@ -112,10 +121,13 @@ class Add(Op):
         return g, g
 
 
+ADD = Add()
+
+
 class Sub(Op):
     """x - y;  d/dx = 1, d/dy = -1."""
 
-    name, arity = "-", 2
+    name = "-"
 
     def forward(self, x, y):
         return x - y
@@ -124,10 +136,13 @@ class Sub(Op):
         return g, -g
 
 
+SUB = Sub()
+
+
 class Mul(Op):
     """x * y;  d/dx = y, d/dy = x: each input gets the other's value times the gradient."""
 
-    name, arity = "*", 2
+    name = "*"
 
     def forward(self, x, y):
         return x * y
@@ -136,11 +151,14 @@ class Mul(Op):
         return g * y, g * x
 
 
+MUL = Mul()
+
+
 class Div(Op):
     """x / y;  d/dx = 1/y, d/dy = -x/y^2 = -(out/y) (out/y first, as PyTorch: it does not overflow before g
     scales it)."""
 
-    name, arity = "/", 2
+    name = "/"
 
     def forward(self, x, y):
         return x / y
@@ -149,16 +167,22 @@ class Div(Op):
         return g / y, -g * (out / y)
 
 
+DIV = Div()
+
+
 class Neg(Op):
     """-x;  d/dx = -1."""
 
-    name, arity = "neg", 1
+    name = "neg"
 
     def forward(self, x):
         return -x
 
     def backward(self, g, out, x):
         return (-g,)
+
+
+NEG = Neg()
 
 
 def d_exponent(g: Any, out: Any, base: Any, exponent: Any) -> Any:
@@ -179,14 +203,15 @@ def d_exponent(g: Any, out: Any, base: Any, exponent: Any) -> Any:
 class PowConst(Op):
     """x ** n for a constant n;  d/dx = n * x^(n-1)  (0 when n == 0, selected as PyTorch does)."""
 
-    arity = 1
-
     def __init__(self, n: float):
         self.n = n
         self.name = f"**{_shown(n)}"
 
     def forward(self, x):
         return power(x, self.n)
+
+    def forward_array(self, x):
+        return x**self.n  # a number n is taken in x's dtype (NumPy's rule); a negative base gives NaN
 
     def backward(self, g, out, x):
         n = self.n
@@ -198,14 +223,15 @@ class PowConst(Op):
 class ConstPow(Op):
     """c ** x for a constant base c;  d/dx = c^x * log(c) = out * log(c)."""
 
-    arity = 1
-
     def __init__(self, c: float):
         self.c = c
         self.name = f"{_shown(c)}**"
 
     def forward(self, x):
         return power(self.c, x)
+
+    def forward_array(self, x):
+        return x.__array_namespace__().pow(self.c, x)
 
     def backward(self, g, out, x):
         return (d_exponent(g, out, self.c, x),)
@@ -214,10 +240,13 @@ class ConstPow(Op):
 class Pow(Op):
     """x ** y with both Values;  d/dx = y * x^(y-1) (0 when y == 0, selected),  d/dy = x^y * log(x)."""
 
-    name, arity = "**", 2
+    name = "**"
 
     def forward(self, x, y):
         return power(x, y)
+
+    def forward_array(self, x, y):
+        return x**y
 
     def backward(self, g, out, x, y):
         # y * x^(y-1) first, then g, as PowConst; at y == 0, 0 selected, not g * 0 (NaN for g = inf)
@@ -225,51 +254,73 @@ class Pow(Op):
         return dx, d_exponent(g, out, x, y)
 
 
+POW = Pow()
+
+
 # --------------------------------------------------------------------------------- functions of one x
+# (forward on a float with ``math``; forward_array on a whole array with the array's own library, ``xp``)
 
 
 class Exp(Op):
     """e^x;  d/dx e^x = e^x = out."""
 
-    name, arity = "exp", 1
+    name = "exp"
 
     def forward(self, x):
         return math.exp(x)  # OverflowError past x ~ 709.78
+
+    def forward_array(self, x):
+        return x.__array_namespace__().exp(x)
 
     def backward(self, g, out, x):
         return (g * out,)
 
 
+EXP = Exp()
+
+
 class Log(Op):
     """natural log(x), x > 0;  d/dx log(x) = 1/x."""
 
-    name, arity = "log", 1
+    name = "log"
 
     def forward(self, x):
         if x <= 0:
             raise ValueError("log needs x > 0")
         return math.log(x)  # log(NaN) is NaN
 
+    def forward_array(self, x):
+        return x.__array_namespace__().log(x)  # -inf at 0, NaN below
+
     def backward(self, g, out, x):
         return (g / x,)
+
+
+LOG = Log()
 
 
 class Tanh(Op):
     """tanh(x) = (e^2x - 1)/(e^2x + 1);  d/dx tanh(x) = 1 - tanh(x)^2 = 1 - out^2."""
 
-    name, arity = "tanh", 1
+    name = "tanh"
 
     def forward(self, x):
         return math.tanh(x)  # stable for any x: no exp of a large number
+
+    def forward_array(self, x):
+        return x.__array_namespace__().tanh(x)
 
     def backward(self, g, out, x):
         return (g * (1 - out * out),)
 
 
+TANH = Tanh()
+
+
 class Sigmoid(Op):
     """sigmoid(x) = 1/(1 + e^-x);  d/dx sigmoid(x) = out * (1 - out)."""
 
-    name, arity = "sigmoid", 1
+    name = "sigmoid"
 
     def forward(self, x):
         if x >= 0:
@@ -277,26 +328,40 @@ class Sigmoid(Op):
         e = math.exp(x)  # for x < 0 write it as e^x / (1 + e^x): never exp of a large number
         return e / (1.0 + e)
 
+    def forward_array(self, x):
+        xp = x.__array_namespace__()
+        e = xp.exp(-xp.abs(x))  # e^-|x|: the same two forms, chosen element by element
+        return xp.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
     def backward(self, g, out, x):
         return (g * out * (1 - out),)
+
+
+SIGMOID = Sigmoid()
 
 
 class ReLU(Op):
     """relu(x) = max(0, x);  d/dx relu(x) = 0 if x <= 0 else 1  (0 at x == 0; a NaN passes through, as PyTorch)."""
 
-    name, arity = "ReLU", 1
+    name = "ReLU"
 
     def forward(self, x):
         return 0.0 if x <= 0 else x  # NaN <= 0 is False, so a NaN stays a NaN
+
+    def forward_array(self, x):
+        return x.__array_namespace__().where(x <= 0, 0.0, x)
 
     def backward(self, g, out, x):
         return (where(num(x) <= 0, 0.0, g),)  # select, not multiply: an infinite g times 0 would be NaN
 
 
+RELU = ReLU()
+
+
 class Abs(Op):
     """|x|;  d/dx |x| = sign(x)  (0 at x == 0, as PyTorch)."""
 
-    name, arity = "abs", 1
+    name = "abs"
 
     def forward(self, x):
         return abs(x)
@@ -305,54 +370,85 @@ class Abs(Op):
         return (g * ((x > 0) * 1.0 - (x < 0) * 1.0),)
 
 
+ABS = Abs()
+
+
 class Sqrt(Op):
     """sqrt(x), x >= 0;  d/dx sqrt(x) = 1 / (2 sqrt(x)) = 1 / (2 out)  (infinite at 0: an error)."""
 
-    name, arity = "sqrt", 1
+    name = "sqrt"
 
     def forward(self, x):
         if x < 0:
             raise ValueError("sqrt needs x >= 0")
         return math.sqrt(x)
 
+    def forward_array(self, x):
+        return x.__array_namespace__().sqrt(x)  # NaN below 0
+
     def backward(self, g, out, x):
         return (g / (2 * out),)
+
+
+SQRT = Sqrt()
 
 
 class Softplus(Op):
     """softplus(x) = log(1 + e^x);  d/dx softplus(x) = sigmoid(x)."""
 
-    name, arity = "softplus", 1
+    name = "softplus"
 
     def forward(self, x):
         return max(x, 0.0) + math.log1p(math.exp(-abs(x)))  # stable: exp of a non-positive number
+
+    def forward_array(self, x):
+        xp = x.__array_namespace__()
+        return xp.maximum(x, 0.0) + xp.log1p(xp.exp(-xp.abs(x)))
 
     def backward(self, g, out, x):
         return (g * SIGMOID(x),)
 
 
+SOFTPLUS = Softplus()
+
+
 class Sin(Op):
     """sin(x);  d/dx sin(x) = cos(x)."""
 
-    name, arity = "sin", 1
+    name = "sin"
 
     def forward(self, x):
         return math.sin(x)
+
+    def forward_array(self, x):
+        return x.__array_namespace__().sin(x)
 
     def backward(self, g, out, x):
         return (g * COS(x),)
 
 
+SIN = Sin()
+
+
 class Cos(Op):
     """cos(x);  d/dx cos(x) = -sin(x)."""
 
-    name, arity = "cos", 1
+    name = "cos"
 
     def forward(self, x):
         return math.cos(x)
 
+    def forward_array(self, x):
+        return x.__array_namespace__().cos(x)
+
     def backward(self, g, out, x):
         return (-g * SIN(x),)
+
+
+COS = Cos()
+
+
+# ------------------------------------------------------------------------------ functions of many xs
 
 
 class WeightedSum(Op):
@@ -362,7 +458,7 @@ class WeightedSum(Op):
     The sum runs in the same order as that chain, so the numbers are identical to the last bit.
     """
 
-    name, arity = "wx+b", 0  # 0: any number of inputs, and the backward pass may trust the rule
+    name = "wx+b"
 
     def forward(self, b, *wx):
         n = len(wx) // 2
@@ -376,21 +472,72 @@ class WeightedSum(Op):
         return (g, *[g * x for x in wx[n:]], *[g * w for w in wx[:n]])
 
 
+WEIGHTED_SUM = WeightedSum()
+
+
 class LogSumExp(Op):
     """log(e^x1 + ... + e^xn), computed as m + log(sum e^(xi - m)) with m = max xi, so no exp overflows;
     d/dxi = e^xi / sum e^xj = e^(xi - out): the softmax."""
 
-    name, arity = "logsumexp", 0
+    name = "logsumexp"
 
     def forward(self, *xs):
         m = max(xs)
         return m + math.log(math.fsum(math.exp(x - m) for x in xs))
 
+    def forward_array(self, *xs):
+        xp = xs[0].__array_namespace__()
+        m = reduce(xp.maximum, xs)
+        m = xp.where(xp.isfinite(m), m, 0.0)  # all -inf (or an inf): no shift, so inf - inf is not made
+        return m + xp.log(sum(xp.exp(x - m) for x in xs))
+
     def backward(self, g, out, *xs):
         return tuple(g * EXP(x - out) for x in xs)
 
 
-ADD, SUB, MUL, DIV, NEG, POW = Add(), Sub(), Mul(), Div(), Neg(), Pow()
-EXP, LOG, TANH, SIGMOID, RELU = Exp(), Log(), Tanh(), Sigmoid(), ReLU()
-ABS, SQRT, SOFTPLUS, SIN, COS = Abs(), Sqrt(), Softplus(), Sin(), Cos()
-WEIGHTED_SUM, LOGSUMEXP = WeightedSum(), LogSumExp()
+LOGSUMEXP = LogSumExp()
+
+
+# ---------------------------------------------------------------------------------- the ops as methods
+
+
+class Functions:
+    """``x.exp()``, ``x.tanh()``, ... for every kind of node (Value, Tensor): each applies one op above. A class
+    that inherits these says how it records a one-input op in its ``_unary(op)``."""
+
+    __slots__ = ()
+
+    def _unary(self, op: Op) -> Self:
+        raise NotImplementedError
+
+    def exp(self) -> Self:
+        return self._unary(EXP)
+
+    def log(self) -> Self:
+        return self._unary(LOG)
+
+    def tanh(self) -> Self:
+        return self._unary(TANH)
+
+    def sigmoid(self) -> Self:
+        return self._unary(SIGMOID)
+
+    def relu(self) -> Self:
+        return self._unary(RELU)
+
+    def abs(self) -> Self:
+        return self._unary(ABS)
+
+    __abs__ = abs
+
+    def sqrt(self) -> Self:
+        return self._unary(SQRT)
+
+    def softplus(self) -> Self:
+        return self._unary(SOFTPLUS)
+
+    def sin(self) -> Self:
+        return self._unary(SIN)
+
+    def cos(self) -> Self:
+        return self._unary(COS)

@@ -32,8 +32,8 @@ from typing import Any
 
 import numpy as np
 
-import micrograd.tensor  # noqa: F401  (registers NumPy arrays with the ops, so their rules run on arrays)
 from micrograd import ops
+from micrograd.autodiff import topological_order
 from micrograd.compiler.kernels import Kernel, backward_each, each_op, kernel
 from micrograd.compiler.trace import Look, Trace
 from micrograd.engine import Value
@@ -134,24 +134,14 @@ def _order(roots: list[Value], trace: Trace) -> tuple[list[Value], set[Value]]:
     the last bit. Only Values made by an op while tracing are looked into; any other Value is a leaf."""
     made = set(trace.created)
     looked = [v for look in trace.looks for v in (look.value, look.other) if isinstance(v, Value)]
-    order: list[Value] = []
-    visited: set[Value] = set()
-    reached = 0
-    for starts in (roots, [*trace.created, *looked]):
-        stack: list[Value | None] = [n for n in reversed(starts) if n not in visited]
-        while stack:
-            node = stack.pop()
-            if node is None:  # marker: every input of the node beneath it is now in `order`
-                order.append(stack.pop())  # type: ignore[arg-type]
-            elif node not in visited:
-                visited.add(node)
-                stack.append(node)
-                stack.append(None)
-                if node._fn is not None and node in made:
-                    stack.extend(node._prev)
-        if starts is roots:
-            reached = len(order)
-    return order, set(order[:reached])
+
+    def inputs(node: Value) -> tuple[Value, ...]:
+        return node._prev if node._fn is not None and node in made else ()
+
+    order = topological_order(*roots, inputs=inputs)
+    reached = set(order)
+    order += topological_order(*trace.created, *looked, inputs=inputs, known=reached)
+    return order, reached
 
 
 COMPARISONS = {"<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal}

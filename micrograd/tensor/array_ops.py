@@ -2,7 +2,7 @@
 
 Like the elementwise rules in ``micrograd/ops.py``, every backward here is written with other ops, so the same
 line runs on arrays (an ordinary backward pass) and on Tensors (``micrograd.grad(..., create_graph=True)``,
-which differentiates the backward pass itself). The elementwise ops' NumPy forwards are in ``KERNELS``; their
+which differentiates the backward pass itself). The elementwise ops' NumPy forwards are their ``forward_array``; their
 derivatives are not repeated here: they are the scalar engine's rules.
 """
 
@@ -19,61 +19,22 @@ from micrograd.ops import Op
 Shape = tuple[int, ...]
 
 
-def _stable_sigmoid(x: np.ndarray) -> np.ndarray:
-    e = np.exp(-np.abs(x))  # as the scalar forward: never exp of a large number
-    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
-
-
-def _logsumexp_of(xs: tuple[np.ndarray, ...]) -> np.ndarray:
-    """log(e^x1 + ... + e^xn) elementwise over n arrays, from their maximum as the scalar forward does."""
-    m = np.maximum.reduce(xs)
-    m = np.where(np.isfinite(m), m, 0.0)
-    return m + np.log(sum(np.exp(x - m) for x in xs))
-
-
-#: The elementwise ops of the scalar engine, computed on arrays. Their derivatives are the ops' own rules.
-KERNELS: dict[type, Any] = {
-    ops.Add: lambda op, x, y: x + y,
-    ops.Sub: lambda op, x, y: x - y,
-    ops.Mul: lambda op, x, y: x * y,
-    ops.Div: lambda op, x, y: x / y,
-    ops.Neg: lambda op, x: -x,
-    ops.PowConst: lambda op, x: x**op.n,  # a number n is taken in x's dtype (NumPy's rule)
-    ops.ConstPow: lambda op, x: np.power(op.c, x),
-    ops.Pow: lambda op, x, y: x**y,
-    ops.Exp: lambda op, x: np.exp(x),
-    ops.Log: lambda op, x: np.log(x),
-    ops.Tanh: lambda op, x: np.tanh(x),
-    ops.Sigmoid: lambda op, x: _stable_sigmoid(x),
-    ops.ReLU: lambda op, x: np.where(x <= 0, 0.0, x).astype(x.dtype, copy=False),  # a NaN stays a NaN
-    ops.Abs: lambda op, x: np.abs(x),
-    ops.Sqrt: lambda op, x: np.sqrt(x),
-    ops.Softplus: lambda op, x: np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x))),
-    ops.Sin: lambda op, x: np.sin(x),
-    ops.Cos: lambda op, x: np.cos(x),
-    ops.WeightedSum: lambda op, b, *wx: op.forward(b, *wx),  # its forward is plain arithmetic, in order
-    ops.LogSumExp: lambda op, *xs: _logsumexp_of(xs),
-}
-
-
 def forward(op: Op, *xs: np.ndarray) -> np.ndarray:
-    """An op's result on arrays: its kernel, an array op's own forward, or a custom op's forward element by
-    element (``np.vectorize``) when it is written for numbers only (with ``math`` functions, say)."""
-    if isinstance(op, ArrayOp):
-        return op.forward(*xs)
-    kernel = KERNELS.get(type(op))
-    if kernel is not None:
-        return kernel(op, *xs)
+    """An op's result on arrays: ``forward_array`` (every built-in op and array op has one). A custom op whose
+    ``forward`` is written for numbers only (with ``math`` functions, say) runs element by element instead."""
+    if op.builtin:
+        return op.forward_array(*xs)
     try:
-        return np.asarray(op.forward(*xs))
-    except TypeError:
+        return np.asarray(op.forward_array(*xs))
+    except TypeError:  # math.exp(array): a custom op for numbers only
         return np.vectorize(op.forward, otypes=[np.result_type(*xs)])(*xs)
 
 
 class ArrayOp(Op):
     """An op whose forward works on whole arrays (shapes may change); its backward is written in ops."""
 
-    arity = None
+    def forward_array(self, *xs: Any) -> Any:
+        return self.forward(*xs)
 
 
 def sum_to(x: np.ndarray, shape: Shape) -> np.ndarray:
@@ -183,7 +144,7 @@ class Min(Max):
     reduce = staticmethod(np.min)
 
 
-class LogSumExp(ArrayOp):
+class LogSumExpOver(ArrayOp):
     """log(sum e^x) over axes, computed from the maximum so no exp overflows;  d/dx_i = e^(x_i - out),
     the scalar engine's LogSumExp rule."""
 

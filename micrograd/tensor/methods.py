@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 
 from micrograd.tensor.args import Axis, dims, nonempty, numbers, one_dim, transpose_dims
+from micrograd.tensor.mode import is_grad_enabled
 
 if TYPE_CHECKING:
     from micrograd.tensor.tensor import Tensor
@@ -179,8 +180,6 @@ def _in_place(t: Tensor, fn: Any, other: Any) -> Tensor:
     """Change a leaf's numbers in place (without ``+=``, Python would quietly make a new tensor and leave the
     leaf as it was). As in PyTorch, not while recording a graph from it, and never an op's result, whose value
     the backward pass still needs."""
-    from micrograd.tensor.tensor import is_grad_enabled
-
     if t._fn is not None:
         raise RuntimeError("an op's result cannot change in place (backward needs its value): write t = t - x")
     if t.requires_grad and is_grad_enabled():

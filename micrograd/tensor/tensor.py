@@ -12,9 +12,7 @@ This file holds the primitives: each method records one op. The PyTorch-style me
 
 from __future__ import annotations
 
-import contextlib
-import itertools
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -22,35 +20,15 @@ import numpy as np
 from micrograd import ops
 from micrograd.ops import Op
 from micrograd.tensor import array_ops as A
+from micrograd.tensor import autograd, mode
 from micrograd.tensor.args import Axis, Size, either, index, nonempty, one_dim, reduction, spread
 from micrograd.tensor.methods import TorchMethods
+from micrograd.tensor.mode import is_grad_enabled, no_grad  # noqa: F401 (here since the start)
 
 Flag = bool | None  # keepdim, keepdims, unbiased: None when not given
 
-_grad_enabled = True
 
-#: Every tensor gets the next number when it is made, so a tensor's number is larger than its inputs': the
-#: backward pass visits tensors from the largest number down, which is a reverse topological order.
-_next_seq = itertools.count().__next__
-
-
-def is_grad_enabled() -> bool:
-    """False inside ``with no_grad():``."""
-    return _grad_enabled
-
-
-@contextlib.contextmanager
-def no_grad() -> Iterator[None]:
-    """Inside ``with no_grad():`` ops record no graph (evaluation, updates), as ``torch.no_grad``."""
-    global _grad_enabled
-    previous, _grad_enabled = _grad_enabled, False
-    try:
-        yield
-    finally:
-        _grad_enabled = previous
-
-
-class Tensor(TorchMethods):
+class Tensor(ops.Functions, TorchMethods):
     """An array and its gradient, in a graph of the operations that made it (PyTorch-like).
 
     ``data`` is a writable float ndarray (float64 unless it is a float32 array or ``dtype=np.float32`` is asked
@@ -61,7 +39,7 @@ class Tensor(TorchMethods):
     ndarray.
     """
 
-    __slots__ = ("__weakref__", "_fn", "_op", "_prev", "_seq", "data", "grad", "label", "requires_grad")
+    __slots__ = ("__weakref__", "_fn", "_op", "_prev", "data", "grad", "label", "requires_grad")
     __array_ufunc__ = None  # ndarray (op) Tensor defers to the Tensor's reflected operator
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None, label: str = ""):
@@ -81,7 +59,6 @@ class Tensor(TorchMethods):
         self._prev: tuple[Tensor, ...] = ()
         self._fn: Op | None = None
         self._op = ""
-        self._seq = _next_seq()
         self.label = label
 
     # ------------------------------------------------------------------------------------ inspection
@@ -148,16 +125,16 @@ class Tensor(TorchMethods):
         return _binary(ops.DIV, other, self)
 
     def __neg__(self) -> Tensor:
-        return _unary(ops.NEG, self)
+        return self._unary(ops.NEG)
 
     def __pow__(self, other: Any) -> Tensor:
         if isinstance(other, (int, float)) and not isinstance(other, bool):
-            return _unary(ops.PowConst(other), self)  # x ** n: d/dx = n x^(n-1)
+            return self._unary(ops.PowConst(other))  # x ** n: d/dx = n x^(n-1)
         return _binary(ops.POW, self, other)
 
     def __rpow__(self, other: Any) -> Tensor:
         if isinstance(other, (int, float)) and not isinstance(other, bool):
-            return _unary(ops.ConstPow(other), self)  # c ** x: d/dx = c^x log(c)
+            return self._unary(ops.ConstPow(other))  # c ** x: d/dx = c^x log(c)
         return _binary(ops.POW, other, self)
 
     def __matmul__(self, other: Any) -> Tensor:
@@ -180,36 +157,9 @@ class Tensor(TorchMethods):
 
     __hash__ = object.__hash__
 
-    # ------------------------------------------------------------------------ elementwise functions
-    def exp(self) -> Tensor:
-        return _unary(ops.EXP, self)
-
-    def log(self) -> Tensor:
-        return _unary(ops.LOG, self)
-
-    def tanh(self) -> Tensor:
-        return _unary(ops.TANH, self)
-
-    def sigmoid(self) -> Tensor:
-        return _unary(ops.SIGMOID, self)
-
-    def relu(self) -> Tensor:
-        return _unary(ops.RELU, self)
-
-    def abs(self) -> Tensor:
-        return _unary(ops.ABS, self)
-
-    def sqrt(self) -> Tensor:
-        return _unary(ops.SQRT, self)
-
-    def softplus(self) -> Tensor:
-        return _unary(ops.SOFTPLUS, self)
-
-    def sin(self) -> Tensor:
-        return _unary(ops.SIN, self)
-
-    def cos(self) -> Tensor:
-        return _unary(ops.COS, self)
+    # ------------------------------------------ elementwise functions: exp, log, tanh... (ops.Functions)
+    def _unary(self, op: Op) -> Tensor:
+        return _record(op.forward_array(self.data), op, (self,))
 
     def clamp(self, min: float | None = None, max: float | None = None) -> Tensor:
         """x limited to [min, max] (either bound may be left out); a NaN stays a NaN."""
@@ -252,7 +202,7 @@ class Tensor(TorchMethods):
 
     def logsumexp(self, dim: Axis = None, keepdim: Flag = None, *, axis: Axis = None, keepdims: Flag = None) -> Tensor:
         """log(sum(exp(x))), without overflow; -inf over no elements."""
-        return _array_op(A.LogSumExp(*reduction("logsumexp", self.shape, dim, axis, keepdim, keepdims)), self)
+        return _array_op(A.LogSumExpOver(*reduction("logsumexp", self.shape, dim, axis, keepdim, keepdims)), self)
 
     def log_softmax(self, dim: int | None = None, *, axis: int | None = None) -> Tensor:
         """x - logsumexp(x) along ``dim`` (the last axis by default): log-probabilities, exact for any size of x."""
@@ -309,15 +259,26 @@ class Tensor(TorchMethods):
         ``self`` must hold one element unless ``gradient`` (same shape as self) is given. As with Values,
         leaves accumulate across calls (clear them with ``zero_grad``) and op results start afresh.
         """
-        from micrograd.tensor.autograd import backward
+        autograd.backward(self, gradient)
 
-        backward(self, gradient)
+    # ------------------------------------------------ how this kind of node takes part in autodiff and ops
+    _fit_gradient = autograd.fit
+
+    def _gradient_seed(self, create_graph: bool) -> Any:
+        return autograd.seed(self, None, as_tensor=create_graph)
+
+    def _as_gradient(self, g: Any) -> Tensor:
+        """What ``micrograd.grad`` returns for this tensor: its gradient as a Tensor (zeros if it got none)."""
+        return g if isinstance(g, Tensor) else Tensor(np.zeros_like(self.data) if g is None else g)
 
     @staticmethod
-    def _grad(output: Tensor, inputs: Any, create_graph: bool) -> tuple[Tensor, ...]:
-        from micrograd.tensor.autograd import grad
+    def _apply(op: Op, *args: Any) -> Tensor:
+        return apply(op, *args)
 
-        return grad(output, inputs, create_graph)
+    @staticmethod
+    def _where(cond: Any, a: Any, b: Any) -> Tensor:
+        """``ops.where`` with a Tensor among the branches: the selection is a node, so it is differentiated too."""
+        return apply(A.Where(np.asarray(cond)), a, b)
 
 
 # ------------------------------------------------------------------------------------------ recording
@@ -325,15 +286,14 @@ class Tensor(TorchMethods):
 
 def _init(t: Tensor, data: np.ndarray) -> None:
     t.data, t.grad, t.requires_grad, t._prev, t._fn, t._op, t.label = data, None, False, (), None, "", ""
-    t._seq = _next_seq()
 
 
 def _record(data: np.ndarray, op: Op, inputs: tuple[Tensor, ...]) -> Tensor:
     if type(data) is not np.ndarray:
         data = np.asarray(data)  # NumPy gives 0-d results as scalars: keep data an array
     out = Tensor.__new__(Tensor)
-    out.data, out.grad, out.label, out._seq = data, None, "", _next_seq()
-    if _grad_enabled:
+    out.data, out.grad, out.label = data, None, ""
+    if mode.enabled:
         for t in inputs:
             if t.requires_grad:
                 out.requires_grad, out._prev, out._fn, out._op = True, inputs, op, op.name
@@ -362,10 +322,6 @@ def _result_dtype(x: np.ndarray, y: np.ndarray) -> np.dtype:
     return np.result_type(x, y)
 
 
-def _unary(op: Op, x: Tensor) -> Tensor:
-    return _record(A.KERNELS[type(op)](op, x.data), op, (x,))
-
-
 def _array_op(op: Op, x: Tensor) -> Tensor:
     return _record(op.forward(x.data), op, (x,))
 
@@ -378,7 +334,7 @@ def _binary(op: Op, x: Any, y: Any) -> Tensor:
     dtype = _result_dtype(x.data, y.data)
     x, y = x.to(dtype), y.to(dtype)  # the op (and its derivative) in one dtype; gradients are cast back
     try:
-        data = A.KERNELS[type(op)](op, x.data, y.data)
+        data = op.forward_array(x.data, y.data)
     except ValueError as err:
         if x.data.shape != y.data.shape:
             raise ValueError(f"op {op.name!r}: shapes {x.data.shape} and {y.data.shape} do not broadcast") from err
@@ -447,23 +403,3 @@ def _join(kind: type, name: str, tensors: Sequence[Any], axis: int, new_axes: in
 
 def _data(x: Any) -> Any:
     return x.data if isinstance(x, Tensor) else x
-
-
-#: An op applied to plain arrays (during a backward pass): just the result.
-_array_call = A.forward
-
-
-def _where(cond: Any, a: Any, b: Any) -> Any:
-    """ops.where on arrays: both branches computed (quietly: the unused one may divide by zero)."""
-    with np.errstate(all="ignore"):
-        a = a() if callable(a) else a
-        b = b() if callable(b) else b
-    if isinstance(a, Tensor) or isinstance(b, Tensor):
-        return apply(A.Where(np.asarray(cond)), a, b)
-    return np.where(cond, a, b)
-
-
-ops.ENGINES[Tensor] = apply
-for _t in (np.ndarray, np.float64, np.float32):
-    ops.ENGINES[_t] = _array_call
-ops.ARRAY_WHERE = _where

@@ -10,6 +10,7 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
+from micrograd.autodiff import GraphTooLarge, topological_order
 from micrograd.engine import Value
 from micrograd.viz.render import Digraph
 
@@ -30,25 +31,17 @@ def trace(
         roots = [roots]
     elif not isinstance(roots, Iterable):
         raise TypeError(f"draw_dot: expected a Value or a Tensor (or several), got {type(roots).__name__}: {roots!r}")
-    stack: list[Value | None] = list(roots)
-    for r in stack:
+    roots = list(roots)
+    for r in roots:
         if not hasattr(r, "_prev"):
             raise TypeError(f"draw_dot: expected a Value or a Tensor (or several), got {type(r).__name__}: {r!r}")
-    nodes: list[Value] = []
-    seen: set[Value] = set()
-    while stack:
-        node = stack.pop()
-        if node is None:  # marker: every input of the node beneath it is listed already
-            nodes.append(stack.pop())  # type: ignore[arg-type]
-        elif node not in seen:
-            seen.add(node)
-            if max_nodes is not None and len(seen) > max_nodes:
-                raise ValueError(
-                    f"draw_dot: the graph has more than max_nodes={max_nodes} Values, too many to read or lay out "
-                    "quickly; draw a smaller part of it (one example's loss, one neuron) or pass a larger max_nodes "
-                    "(None for no limit)"
-                )
-            stack += [node, None, *node._prev]
+    try:
+        nodes = topological_order(*roots, limit=max_nodes)
+    except GraphTooLarge:
+        raise ValueError(
+            f"draw_dot: the graph has more than max_nodes={max_nodes} Values, too many to read or lay out quickly; "
+            "draw a smaller part of it (one example's loss, one neuron) or pass a larger max_nodes (None for no limit)"
+        ) from None
     edges = [(x, node) for node in nodes for x in node._prev]
     return nodes, edges
 

@@ -130,16 +130,19 @@ class Digraph(graphviz.Digraph):
         if outfile is not None:
             out = Path(self.directory, outfile) if directory is None else Path(outfile)
             format = format or out.suffix.lstrip(".") or None
-            if filename is None:
-                filename = out.with_suffix(".gv").name
+            if filename is None:  # the source goes beside the drawing, as name.gv
+                filename, directory = out.with_suffix(".gv").name, out.parent
         fmt = format or self.format
         data = render_source(self.source, fmt, engine or self.engine)  # fail before writing anything
-        source_path = Path(self.save(filename, directory=directory))
+        source_path = Path(
+            self.directory if directory is None else directory, self.filename if filename is None else filename
+        )
         out = out if out is not None else source_path.with_name(f"{source_path.name}.{fmt}")
         if out.resolve() == source_path.resolve() and not overwrite_source:
             raise ValueError(f"outfile {str(out)!r} is the DOT source file; pass overwrite_source=True to replace it")
         if raise_if_result_exists and out.exists():
             raise graphviz.FileExistsError(f"output file exists: {str(out)!r}")
+        source_path = Path(self.save(filename, directory=directory))
         write_atomically(out, data)
         if cleanup:
             source_path.unlink()

@@ -331,7 +331,8 @@ EDGES = [0.0, -0.0, 1.0, -1.0, 0.5, 1e-300, -1e-300, 5e-324, 1e300, -1e300, 709.
 def test_every_kernel_gives_the_ops_forward_to_the_bit(op: Op) -> None:
     assert type(op) in KERNELS or type(op) is ops.LogSumExp
     rng = random.Random(op.name)
-    arity = 2 if op.arity == 2 else 5 if type(op) is ops.WeightedSum else 3 if op.arity == 0 else 1
+    binary = (ops.Add, ops.Sub, ops.Mul, ops.Div, ops.Pow)
+    arity = 5 if type(op) is ops.WeightedSum else 3 if type(op) is ops.LogSumExp else 2 if type(op) in binary else 1
     rows = [
         [rng.choice(EDGES) if rng.random() < 0.3 else rng.uniform(-30, 30) for _ in range(arity)] for _ in range(4000)
     ]

@@ -43,7 +43,7 @@ PROGRAM = Program(
 
 SABOTAGES = {
     "tanh's derivative": (ops.Tanh, "backward", lambda self, g, out, x: (g * (1 - out),)),
-    "relu hides a NaN": (array_ops, "KERNELS", {**array_ops.KERNELS, ops.ReLU: lambda op, x: np.fmax(x, 0.0)}),
+    "relu hides a NaN": (ops.ReLU, "forward_array", lambda op, x: np.fmax(x, 0.0)),
     "repeated indices assign": (array_ops, "_has_array", lambda index: False),
     "log_softmax's gradient": (array_ops.LogSoftmax, "backward", lambda self, g, out, x: (g,)),
 }

@@ -35,7 +35,12 @@ def test_the_wasm_renderer_draws_svg_in_process(wasm: None) -> None:
     assert neuron_numbers_shown(svg_texts(svg))
 
 
-def test_render_writes_the_source_and_the_svg_beside_it(wasm: None, tmp_path: Path) -> None:
+def test_render_writes_the_source_and_the_svg_beside_it(
+    wasm: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    elsewhere = tmp_path / "cwd"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # nothing may be written where the user happens to be
     dot = draw_dot(neuron()[0])
     written = dot.render(tmp_path / "gout")
     assert written == str(tmp_path / "gout.svg")
@@ -46,7 +51,7 @@ def test_render_writes_the_source_and_the_svg_beside_it(wasm: None, tmp_path: Pa
     assert not (tmp_path / "sub" / "n.gv").exists()  # cleanup removed the source
     with pytest.raises(graphviz.FileExistsError):
         dot.render(outfile=tmp_path / "sub" / "n.svg", raise_if_result_exists=True)
-    assert sorted(p.name for p in tmp_path.rglob("*")) == ["gout", "gout.svg", "n.svg", "sub"]  # no temp files
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["cwd", "gout", "gout.svg", "n.svg", "sub"]  # no temp files
 
 
 def test_jupyter_display_goes_through_the_wasm_renderer(wasm: None) -> None:
