@@ -134,20 +134,28 @@ def gradients(root: Node, seed: Any, create_graph: bool = False) -> dict[Node, A
     """
     seed = root._fit_gradient(seed, create_graph)
     grads: dict[Node, Any] = {} if seed is None else {root: seed}
-    for node in reversed(topological_order(root)):
-        g = grads.get(node)
-        if g is None or node._fn is None:
-            continue
-        inputs = node._prev
-        if create_graph:  # run the rule on nodes: it records the derivative as a graph
-            local = local_grads(node, g, node, inputs)
-        else:
-            local = local_grads(node, g, node.data, [x.data for x in inputs])
-        for x, gx in zip(inputs, local):
-            gx = x._fit_gradient(gx, create_graph)
-            if gx is not None:
-                old = grads.get(x)
-                grads[x] = gx if old is None else old + gx
+    node = root
+    try:
+        for node in reversed(topological_order(root)):
+            g = grads.get(node)
+            if g is None or node._fn is None:
+                continue
+            inputs = node._prev
+            if create_graph:  # run the rule on nodes: it records the derivative as a graph
+                local = node._fn.backward(g, node, *inputs)
+            else:
+                local = node._fn.backward(g, node.data, *[x.data for x in inputs])
+            if type(local) is not tuple or len(local) != len(inputs):
+                _check(node, local)
+            for x, gx in zip(inputs, local):
+                gx = x._fit_gradient(gx, create_graph)
+                if gx is not None:
+                    old = grads.get(x)
+                    grads[x] = gx if old is None else old + gx
+    except (ArithmeticError, ValueError) as err:
+        if isinstance(err, DomainError):
+            raise
+        raise _backward_error(node, err) from err
     return grads
 
 

@@ -21,10 +21,11 @@ class Op:
 
     Subclass it and set ``name`` (shown as the node's ``_op`` and in drawings), ``forward(self, *xs)``
     (floats in, a float out) and ``backward(self, g, out, *xs)`` (a tuple with one gradient per input).
-    ``forward_array(self, *xs)`` is the same function on whole arrays; by default it is ``forward`` itself,
-    which is right for plain arithmetic (the Tensor engine runs a custom op written with ``math`` element by
-    element instead). Calling the op on numbers gives a float, on arrays an array; on Values (or Tensors) it
-    records a node that takes part in ``backward()``, ``micrograd.grad`` and ``draw_dot`` like any built-in op.
+    ``forward_array(self, *xs)`` is the same function on whole arrays; a class that writes ``forward`` and no
+    ``forward_array`` gets its ``forward`` for both, which is right for plain arithmetic (the Tensor engine runs a
+    custom op written with ``math`` element by element instead). Calling the op on numbers gives a float, on arrays
+    an array; on Values (or Tensors) it records a node that takes part in ``backward()``, ``micrograd.grad`` and
+    ``draw_dot`` like any built-in op.
     """
 
     name: str = "op"
@@ -35,6 +36,8 @@ class Op:
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         cls.builtin = cls.__module__.partition(".")[0] == "micrograd"
+        if "forward" in cls.__dict__ and "forward_array" not in cls.__dict__:
+            cls.forward_array = cls.forward  # a new forward is the array forward too (never a parent's)
 
     def forward(self, *xs: float) -> float:
         raise NotImplementedError(f"op {self.name!r} has no forward()")
@@ -55,11 +58,13 @@ class Op:
         return self.forward(*args)
 
     def _apply_to(self, args: tuple[Any, ...]) -> Any:
+        array = False
         for a in args:
-            record = getattr(type(a), "_apply", None)
+            record = _recorder(type(a))
             if record is not None:
                 return record(self, *args)
-        if any(hasattr(a, "__array_namespace__") for a in args):
+            array = array or hasattr(a, "__array_namespace__")
+        if array:
             return self.forward_array(*args)
         for a in args:
             if not isinstance(a, numbers.Real):
@@ -68,6 +73,18 @@ class Op:
 
     def __repr__(self) -> str:
         return f"<op {self.name}>"
+
+
+_recorders: dict[type, Any] = {}  # a type -> its _apply (or None), looked up once per type: only a memo
+
+
+def _recorder(kind: type) -> Any:
+    """How operands of this type record an op as a node (their ``_apply``), or None for numbers and arrays."""
+    try:
+        return _recorders[kind]
+    except KeyError:
+        record = _recorders[kind] = getattr(kind, "_apply", None)
+        return record
 
 
 def num(v: Any) -> Any:

@@ -33,9 +33,6 @@ def forward(op: Op, *xs: np.ndarray) -> np.ndarray:
 class ArrayOp(Op):
     """An op whose forward works on whole arrays (shapes may change); its backward is written in ops."""
 
-    def forward_array(self, *xs: Any) -> Any:
-        return self.forward(*xs)
-
 
 def sum_to(x: np.ndarray, shape: Shape) -> np.ndarray:
     """Sum ``x`` down to ``shape``: undo NumPy broadcasting (leading axes, and axes that were 1)."""
