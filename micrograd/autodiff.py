@@ -16,6 +16,7 @@ from micrograd.errors import DomainError, describe
 
 Node = Any  # a Value or a Tensor: data, _prev, _fn (see the module's docstring)
 
+
 class GraphTooLarge(ValueError):
     """A walk found more nodes than the limit it was given."""
 

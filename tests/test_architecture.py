@@ -144,3 +144,26 @@ def test_every_built_in_op_runs_on_whole_arrays_as_on_each_number(op: ops.Op) ->
     assert isinstance(got, np.ndarray) and got.shape == (50,)
     np.testing.assert_allclose(got, expected, rtol=4 * np.finfo(float).eps)
     assert not math.isnan(sum(expected))  # the points are in every op's domain
+
+
+def test_the_readme_states_the_size_of_the_core_truly() -> None:
+    """The README says the engine is three files of about 1,000 lines: hold it to that (within 15 %)."""
+    readme = (PACKAGE.parent / "README.md").read_text()
+    assert "three files, about 1,000 lines" in readme
+    lines = sum(len((PACKAGE / name).read_text().splitlines()) for name in ("engine.py", "ops.py", "autodiff.py"))
+    assert 850 <= lines <= 1150, f"the core is {lines} lines: update the README's 'Read the engine'"
+
+
+def test_a_subclass_that_writes_its_own_forward_never_runs_its_parents_array_forward() -> None:
+    from micrograd.tensor import Tensor
+
+    class Doubled(ops.Exp):  # a custom op: 2 e^x, with math (numbers only)
+        name = "2exp"
+
+        def forward(self, x):
+            return 2 * math.exp(x)
+
+    op = Doubled()
+    assert not op.builtin and ops.Exp.builtin
+    t = op(Tensor([0.0, 1.0]))  # element by element with its own forward, not NumPy's exp of the parent
+    np.testing.assert_array_equal(t.data, [2.0, 2 * math.e])
