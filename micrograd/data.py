@@ -1,18 +1,20 @@
-"""Datasets from scikit-learn, as plain Python lists ready for Values, and seeded minibatches.
+"""Data sets, as plain Python lists ready for Values, and seeded minibatches.
 
-``load(name, ...)`` gives a :class:`Dataset` with train (and optionally test) splits; labels come as class
-indices, and ``labels_for(loss, y)`` turns them into the form each loss expects.
+``DATASETS`` is the table of every data set that the command line, ``micrograd.train`` and the playground offer:
+how to make it, its classes and input size, which options apply, and the training settings that suit it. Adding a
+data set is its generator and one row. ``load(name, ...)`` gives a :class:`Dataset` with train (and optionally
+test) splits; labels come as class indices, and ``labels_for(loss, y)`` turns them into the form a loss expects.
 """
 
 from __future__ import annotations
 
 import math
 import random
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-DATASETS = ("moons", "circles", "blobs", "classification", "digits")
+from micrograd.losses import LOSSES
 
 
 @dataclass
@@ -29,6 +31,111 @@ class Dataset:
         return len(self.X_train[0])
 
 
+def _rng(seed: int) -> Any:
+    import numpy as np
+
+    return np.random.RandomState(seed)  # the same stream as np.random.seed(seed), as the demo used
+
+
+def _moons(samples: int, noise: float, classes: int, seed: int) -> tuple[Any, Any]:
+    from sklearn.datasets import make_moons
+
+    return make_moons(n_samples=samples, noise=noise, random_state=_rng(seed))
+
+
+def _circles(samples: int, noise: float, classes: int, seed: int) -> tuple[Any, Any]:
+    from sklearn.datasets import make_circles
+
+    return make_circles(n_samples=samples, noise=noise, factor=0.5, random_state=_rng(seed))
+
+
+def _blobs(samples: int, noise: float, classes: int, seed: int) -> tuple[Any, Any]:
+    from sklearn.datasets import make_blobs
+
+    return make_blobs(n_samples=samples, centers=classes, random_state=_rng(seed))
+
+
+def _classification(samples: int, noise: float, classes: int, seed: int) -> tuple[Any, Any]:
+    from sklearn.datasets import make_classification
+
+    return make_classification(n_samples=samples, n_features=4, n_informative=3, n_redundant=0, n_classes=classes,
+                               random_state=_rng(seed))  # fmt: skip
+
+
+def _digits(samples: int, noise: float, classes: int, seed: int) -> tuple[Any, Any]:
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    return X / 16.0, y
+
+
+def _xor(samples: int, noise: float, classes: int, seed: int) -> tuple[Any, Any]:
+    """Points uniform in [-1, 1]^2, class 1 where both coordinates have the same sign, then moved by noise."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(-1, 1, size=(samples, 2))
+    y = (X[:, 0] * X[:, 1] > 0).astype(int)
+    return X + rng.normal(scale=noise, size=X.shape), y
+
+
+def _spiral(samples: int, noise: float, classes: int, seed: int) -> tuple[Any, Any]:
+    """Two interleaved spiral arms, one per class."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    k = np.arange(samples) % 2
+    t = rng.uniform(0.25, 1.0, size=samples)
+    angle = 3.5 * np.pi * t + np.pi * k
+    X = np.stack([t * np.cos(angle), t * np.sin(angle)], axis=1) + rng.normal(scale=noise * 0.5, size=(samples, 2))
+    return X, k
+
+
+def _gaussian(samples: int, noise: float, classes: int, seed: int) -> tuple[Any, Any]:
+    """Two Gaussian blobs whose spread grows with the noise (0.6 + 3 * noise)."""
+    from sklearn.datasets import make_blobs
+
+    return make_blobs(n_samples=samples, centers=2, cluster_std=0.6 + 3 * noise, random_state=seed)
+
+
+@dataclass(frozen=True)
+class DataSet:
+    """One data set: ``make(samples, noise, classes, seed)`` gives its points X and their classes y (arrays)."""
+
+    name: str
+    title: str  # for the playground's page
+    make: Callable[[int, float, int, int], tuple[Any, Any]]
+    options: tuple[str, ...]  # which of OPTIONS apply to it (the others are ignored)
+    features: int = 2  # the size of one input
+    classes: int | None = 2  # None: as many as the ``classes`` option says
+    max_classes: int | None = None  # the most ``classes`` it can make (None: as many as there are samples)
+    standardise: bool = False  # scaled with the training split's mean and spread
+    defaults: dict[str, Any] = field(default_factory=dict)  # the micrograd.train.Config settings that suit it
+
+
+#: The options of ``load`` that only some data sets use.
+OPTIONS = ("samples", "noise", "classes")
+#: Softmax cross-entropy with Adam: what suits the data sets of more than 2 classes.
+_MULTICLASS = {"loss": "ce", "optimizer": "adam", "lr": 0.01, "schedule": "constant", "l2": 0.0}
+
+DATASETS: dict[str, DataSet] = {
+    d.name: d
+    for d in (
+        DataSet("moons", "moons", _moons, ("samples", "noise")),
+        DataSet("circles", "circles", _circles, ("samples", "noise")),
+        DataSet("blobs", "blobs", _blobs, ("samples", "classes"), classes=None, standardise=True,
+                defaults={**_MULTICLASS, "steps": 100}),
+        DataSet("classification", "classification (4-D)", _classification, ("samples", "classes"), features=4,
+                classes=None, max_classes=4, standardise=True, defaults=_MULTICLASS),
+        DataSet("digits", "digits (8x8 images)", _digits, (), features=64, classes=10,
+                defaults={**_MULTICLASS, "hidden": [32], "steps": 800, "batch_size": 32, "test_fraction": 0.2}),
+        DataSet("xor", "XOR", _xor, ("samples", "noise")),
+        DataSet("spiral", "spiral", _spiral, ("samples", "noise")),
+        DataSet("gaussian", "gaussian blobs", _gaussian, ("samples", "noise"), standardise=True),
+    )
+}  # fmt: skip
+
+
 def load(
     name: str = "moons",
     samples: int = 100,
@@ -37,40 +144,27 @@ def load(
     test_fraction: float = 0.0,
     classes: int = 3,
 ) -> Dataset:
-    """Make (or, for 'digits', load the bundled) data set ``name``, seeded, optionally split and scaled.
+    """Make (or, for 'digits', load the bundled) data set ``name`` (a row of ``DATASETS``), seeded, optionally split.
 
     'moons' with the defaults is the original demo's data. 'digits' is scikit-learn's 1797 8x8 images
-    (10 classes, pixels 0..16 scaled to 0..1; ``samples`` is ignored). 'blobs' and 'classification' are
-    standardised with the training split's mean and spread. The split is stratified. A bad argument (including
-    a split that cannot hold every class on both sides) is a ValueError naming it, before anything is generated.
+    (10 classes, pixels 0..16 scaled to 0..1). An option the data set does not use (see its row) is ignored.
+    'blobs', 'classification' and 'gaussian' are standardised with the training split's mean and spread. The split
+    is stratified. A bad argument (including a split that cannot hold every class on both sides) is a ValueError
+    naming it, before anything is generated.
     """
-    import numpy as np
-    from sklearn import datasets
     from sklearn.model_selection import train_test_split
 
-    _check_arguments(name, samples, noise, seed, test_fraction, classes)
-    rng = np.random.RandomState(seed)  # the same stream as np.random.seed(seed), as the demo used
-    if name == "moons":
-        X, y = datasets.make_moons(n_samples=samples, noise=noise, random_state=rng)
-    elif name == "circles":
-        X, y = datasets.make_circles(n_samples=samples, noise=noise, factor=0.5, random_state=rng)
-    elif name == "blobs":
-        X, y = datasets.make_blobs(n_samples=samples, centers=classes, random_state=rng)
-    elif name == "classification":
-        X, y = datasets.make_classification(
-            n_samples=samples, n_features=4, n_informative=3, n_redundant=0, n_classes=classes, random_state=rng
-        )
-    else:
-        X, y = datasets.load_digits(return_X_y=True)
-        X = X / 16.0
-    _check_generated(name, X, y, samples, noise, classes, test_fraction)
+    check_arguments(name, samples, noise, seed, test_fraction, classes)
+    row = DATASETS[name]
+    X, y = row.make(samples, noise, classes, seed)
+    _check_generated(row, X, y, samples, noise, row.classes or classes, test_fraction)
     if test_fraction > 0:
         X_train, X_test, y_train, y_test = train_test_split(
             X, y, test_size=test_fraction, random_state=seed, stratify=y
         )
     else:
         X_train, X_test, y_train, y_test = X, X[:0], y, y[:0]
-    if name in ("blobs", "classification"):
+    if row.standardise:
         mean, std = X_train.mean(axis=0), X_train.std(axis=0) + 1e-12
         X_train, X_test = (X_train - mean) / std, (X_test - mean) / std
     return Dataset(
@@ -85,8 +179,6 @@ def load(
 
 #: The most points ``load`` generates (the scalar engine takes minutes per step long before this).
 MAX_SAMPLES = 1_000_000
-#: ``make_classification`` here has 3 informative features and 2 clusters per class: at most 2**3 / 2 classes.
-MAX_CLASSIFICATION_CLASSES = 4
 
 
 def _integer(x: object) -> bool:
@@ -99,40 +191,41 @@ def _real(x: object) -> bool:
     return (_integer(x) or isinstance(x, float) or type(x).__name__.startswith("float")) and not isinstance(x, bool)
 
 
-def _check_arguments(name: str, samples: int, noise: float, seed: int, test_fraction: float, classes: int) -> None:
+def check_arguments(name: str, samples: int, noise: float, seed: int, test_fraction: float, classes: int) -> None:
     """Every argument of ``load``, checked before anything is generated; a ValueError names the bad one."""
-    if name not in DATASETS:
+    if not isinstance(name, str) or name not in DATASETS:
         raise ValueError(f"unknown dataset {name!r}: choose one of {', '.join(DATASETS)}")
     if not _real(test_fraction) or not 0.0 <= test_fraction < 1.0:
         raise ValueError(f"test_fraction must be in [0, 1), got {test_fraction!r}")
     if not _integer(seed) or not 0 <= seed < 2**32:
         raise ValueError(f"seed must be an integer from 0 to 2**32 - 1, got {seed!r}")
-    if name == "digits":
-        return  # the bundled images: samples, noise and classes do not apply
-    if not _integer(samples) or not 1 <= samples <= MAX_SAMPLES:
+    row = DATASETS[name]
+    if "samples" in row.options and (not _integer(samples) or not 1 <= samples <= MAX_SAMPLES):
         raise ValueError(f"samples must be an integer from 1 to {MAX_SAMPLES}, got {samples!r}")
-    if name in ("moons", "circles"):
-        if not _real(noise) or not 0 <= noise < float("inf"):
-            raise ValueError(f"noise must be a finite number >= 0, got {noise!r}")
-        if samples < 2:
-            raise ValueError(f"{name} needs samples >= 2 (a point of each of its 2 classes), got {samples}")
-        return
-    top = MAX_CLASSIFICATION_CLASSES if name == "classification" else MAX_SAMPLES
-    if not _integer(classes) or not 2 <= classes <= top:
-        allowed = f"from 2 to {top}" if name == "classification" else ">= 2"
-        raise ValueError(f"{name}: classes must be an integer {allowed}, got {classes!r}")
-    if samples < classes:
-        raise ValueError(f"{name}: samples={samples} is fewer than classes={classes}: each class needs a point")
+    if "noise" in row.options and (not _real(noise) or not 0 <= noise < float("inf")):
+        raise ValueError(f"noise must be a finite number >= 0, got {noise!r}")
+    if row.classes is None:
+        top = row.max_classes or MAX_SAMPLES
+        if not _integer(classes) or not 2 <= classes <= top:
+            allowed = f"from 2 to {top}" if row.max_classes else ">= 2"
+            raise ValueError(f"{name}: classes must be an integer {allowed}, got {classes!r}")
+        if samples < classes:
+            raise ValueError(f"{name}: samples={samples} is fewer than classes={classes}: each class needs a point")
+    elif "samples" in row.options and samples < row.classes:
+        raise ValueError(f"{name} needs samples >= {row.classes} (a point of each of its {row.classes} classes), "
+                         f"got {samples}")  # fmt: skip
 
 
-def _check_generated(name: str, X: Any, y: Any, samples: int, noise: float, classes: int, test_fraction: float) -> None:
+def _check_generated(row: DataSet, X: Any, y: Any, samples: int, noise: float, classes: int,
+                     test_fraction: float) -> None:  # fmt: skip
     """What can only be checked on the points themselves: finite, every class present, and a split that works."""
     import numpy as np
 
+    name = row.name
     if not np.isfinite(X).all():
         raise ValueError(f"{name}: noise={noise} is too large: some points are not finite numbers")
-    counts = np.bincount(y)
-    if name in ("blobs", "classification") and (len(counts) < classes or counts.min() == 0):
+    counts = np.bincount(y, minlength=classes)
+    if counts.min() == 0:
         raise ValueError(
             f"{name}: {samples} samples left some of the {classes} classes without a point; use more samples"
         )
@@ -154,12 +247,11 @@ def _check_generated(name: str, X: Any, y: Any, samples: int, noise: float, clas
 
 
 def labels_for(loss: str, y: Sequence[int]) -> list:
-    """Class indices in the form a loss expects: ±1 for 'hinge' and 'mse', 0/1 for 'bce', indices for 'ce'."""
-    if loss in ("hinge", "mse"):
-        return [2 * k - 1 for k in y]
-    if loss == "bce":
-        return [float(k) for k in y]
-    return list(y)
+    """Class indices in the form the loss called ``loss`` expects (its row of ``micrograd.losses.LOSSES``): ±1 for
+    'hinge' and 'mse', 0/1 for 'bce', indices for 'ce'."""
+    if loss not in LOSSES:
+        raise ValueError(f"unknown loss {loss!r}: choose one of {', '.join(LOSSES)}")
+    return LOSSES[loss].targets(y, max(y, default=0) + 1)
 
 
 def minibatches(n: int, batch_size: int | None, seed: int) -> Iterator[list[int]]:

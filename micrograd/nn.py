@@ -15,24 +15,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from micrograd.activations import ACTIVATIONS
+from micrograd.activations import activation as _activation
 from micrograd.engine import Value, weighted_sum
 from micrograd.files import read_regular_file, write_atomically
 
 Input = Value | float | int
 
-#: The activations a neuron can apply to its weighted sum, by name.
-ACTIVATIONS = {
-    "relu": Value.relu,
-    "tanh": Value.tanh,
-    "sigmoid": Value.sigmoid,
-    "linear": None,
-}
-
 
 def _check_activation(name: str) -> str:
-    if name not in ACTIVATIONS:
-        raise ValueError(f"unknown activation {name!r}: choose one of {', '.join(map(repr, ACTIVATIONS))}")
-    return name
+    return _activation(name).name
 
 
 class Module:
@@ -65,6 +57,8 @@ class Neuron(Module):
         self.activation = _check_activation(activation or ("relu" if nonlin else "linear"))
         self.nonlin = self.activation != "linear"
         self.fused = fused
+        method = ACTIVATIONS[self.activation].method
+        self._act = getattr(Value, method) if method else None
 
     def __call__(self, x: Sequence[Input]) -> Value:
         if len(x) != len(self.w):
@@ -75,15 +69,13 @@ class Neuron(Module):
             act = self.b
             for wi, xi in zip(self.w, x):  # b + w1*x1 + w2*x2 + ..., in the original's order
                 act = act + wi * xi
-        f = ACTIVATIONS[self.activation]
-        return f(act) if f is not None else act
+        return self._act(act) if self._act is not None else act
 
     def parameters(self) -> list[Value]:
         return [*self.w, self.b]
 
     def __repr__(self) -> str:
-        names = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid", "linear": "Linear"}
-        return f"{names[self.activation]}Neuron({len(self.w)})"
+        return f"{ACTIVATIONS[self.activation].title}Neuron({len(self.w)})"
 
 
 class Layer(Module):
@@ -155,6 +147,15 @@ class MLP(Module):
     def __repr__(self) -> str:
         return f"MLP({describe_mlp(self)})"
 
+    def dense_layers(self) -> list[tuple[list[list[float]], list[float], str]]:
+        """Each layer as (weights, nin rows of nout numbers; biases; activation name): the form every engine and
+        exporter reads (``micrograd.tensor.nn.MLP.dense_layers`` gives the same, as arrays)."""
+        return [
+            ([[n.w[i].data for n in layer.neurons] for i in range(len(layer.neurons[0].w))],
+             [n.b.data for n in layer.neurons], layer.neurons[0].activation)
+            for layer in self.layers
+        ]  # fmt: skip
+
     @classmethod
     def from_layers(
         cls,
@@ -224,7 +225,7 @@ def _short(x: Any) -> str:
     return reprlib.repr(x)
 
 
-def _number(x: Any) -> bool:
+def _finite_number(x: Any) -> bool:
     """A JSON number that is a finite float (an integer too large for a float is not)."""
     if isinstance(x, bool) or not isinstance(x, (int, float)):
         return False
@@ -291,9 +292,8 @@ def from_state(state: Any, path: Any = "model") -> MLP:
             where = f"layer {i} neuron {j}"
             _require(isinstance(s, dict) and isinstance(s.get("w"), list), path, f"{where}: no weight list")
             _require(len(s["w"]) == sizes[i], path, f"{where}: {len(s['w'])} weights, expected {sizes[i]}")
-            _require(
-                all(map(_number, s["w"])) and _number(s.get("b")), path, f"{where}: weights must be finite numbers"
-            )
+            finite = all(map(_finite_number, s["w"])) and _finite_number(s.get("b"))
+            _require(finite, path, f"{where}: weights must be finite numbers")
     model = MLP.from_layers(
         [[(s["w"], s["b"]) for s in saved] for saved in layers], arch["activation"], arch["output_activation"]
     )

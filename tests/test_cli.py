@@ -325,7 +325,7 @@ def test_bare_micrograd_lists_the_commands_and_exits_2(capsys) -> None:
         (
             ["train", "--dataset", "moosn"],
             "--dataset: invalid choice: 'moosn' (choose from moons, circles, blobs, "
-            "classification, digits); did you mean moons?",
+            "classification, digits, xor, spiral, gaussian); did you mean moons?",
         ),
         (["train", "--optimizer", "lbfgs"], "--optimizer: invalid choice: 'lbfgs' (choose from sgd, adam)\n"),
         (["train", "--lr", "abc"], "micrograd train: error: --lr: expected a finite number >= 0, got 'abc'\n"),
@@ -374,8 +374,8 @@ def test_help_tells_the_truth_about_each_default(tmp_path: Path, capsys, monkeyp
 
     used = {}
 
-    def keep(config, *args, **kwargs):
-        used[config.dataset] = config
+    def keep(run, *args, **kwargs):
+        used[run.config.dataset] = run.config
         raise KeyboardInterrupt  # stop before training
 
     monkeypatch.setattr("micrograd.train.train", keep)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from micrograd.activations import ACTIVATIONS
 from micrograd.files import write_atomically
 from micrograd.interop.layers import dense_layers, optional
 
 INSTALL = "pip install onnx onnxruntime (micrograd-lab's 'onnx' extra)"
-OPS = {"relu": "Relu", "tanh": "Tanh", "sigmoid": "Sigmoid"}
 OPSET = 17
 
 
@@ -28,12 +28,13 @@ def to_onnx(model: Any, path: str | os.PathLike[str]) -> Any:
         weights += [numpy_helper.from_array(w, f"w{i}"), numpy_helper.from_array(b, f"b{i}")]
         nodes.append(helper.make_node("MatMul", [current, f"w{i}"], [f"xw{i}"]))
         last = i == len(layers) - 1
-        summed = "y" if last and activation == "linear" else f"z{i}"
+        op = ACTIVATIONS[activation].onnx  # None: no node (the identity)
+        summed = "y" if last and op is None else f"z{i}"
         nodes.append(helper.make_node("Add", [f"xw{i}", f"b{i}"], [summed]))
         current = summed
-        if activation != "linear":
+        if op is not None:
             current = "y" if last else f"h{i}"
-            nodes.append(helper.make_node(OPS[activation], [summed], [current]))
+            nodes.append(helper.make_node(op, [summed], [current]))
     nin, nout = layers[0][0].shape[0], layers[-1][0].shape[1]
     graph = helper.make_graph(
         nodes,

@@ -7,10 +7,15 @@ from typing import Any
 
 import numpy as np
 
+from micrograd.activations import ACTIVATIONS
 from micrograd.interop.layers import build, dense_layers, optional
 
 INSTALL = "pip install torch==2.13.0 (micrograd-lab's 'torch' extra)"
-MODULES = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid"}
+
+
+def _modules() -> dict[str, str]:
+    """The torch.nn module of each activation that has one (the identity has none), read from the table."""
+    return {name: a.torch for name, a in ACTIVATIONS.items() if a.torch is not None}
 
 
 def to_torch(model: Any, dtype: Any = None) -> Any:
@@ -28,8 +33,9 @@ def to_torch(model: Any, dtype: Any = None) -> Any:
             linear.weight.copy_(torch.from_numpy(np.ascontiguousarray(w.T)))
             linear.bias.copy_(torch.from_numpy(b))
         modules.append(linear)
-        if activation != "linear":
-            modules.append(getattr(torch.nn, MODULES[activation])())
+        module = ACTIVATIONS[activation].torch
+        if module is not None:
+            modules.append(getattr(torch.nn, module)())
     return torch.nn.Sequential(*modules)
 
 
@@ -68,7 +74,7 @@ def _array(t: Any) -> np.ndarray:
 
 
 def _read_sequential(torch: Any, seq: Any) -> tuple[list, str, str]:
-    names = {v: k for k, v in MODULES.items()}
+    names = {v: k for k, v in _modules().items()}
     layers: list[tuple[np.ndarray, np.ndarray]] = []
     acts: list[str] = []
     for i, module in enumerate(seq.children() if isinstance(seq, torch.nn.Sequential) else [seq]):
@@ -84,7 +90,7 @@ def _read_sequential(torch: Any, seq: Any) -> tuple[list, str, str]:
         else:
             raise ValueError(
                 f"from_torch: module {i} ({type(module).__name__}) is not supported: micrograd's MLPs are Linear "
-                "layers, each followed by at most one ReLU, Tanh or Sigmoid"
+                f"layers, each followed by at most one {', '.join(names)}"
             )
     hidden = set(acts[:-1])
     if len(hidden) > 1:

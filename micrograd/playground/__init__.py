@@ -1,8 +1,10 @@
 """The playground: train in the browser and watch backprop happen live (``micrograd playground``).
 
 ``app.py`` serves the page (plain HTML, CSS and JavaScript in ``static/``, no build step, no CDN) and one
-WebSocket per tab; ``session.py`` trains and draws; ``inspect.py`` builds one example's computation graph;
-``messages.py`` checks everything the page sends; ``datasets.py`` makes the 2-D data.
+WebSocket per tab; ``session.py`` trains (through ``micrograd.train.Run``, as the command line does);
+``frames.py`` draws; ``explain.py`` builds one example's computation graph; ``messages.py`` checks everything the
+page sends and tells it its choices, from the tables in ``micrograd.data``, ``micrograd.losses`` and
+``micrograd.activations``.
 """
 
 from __future__ import annotations

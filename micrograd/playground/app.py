@@ -11,7 +11,7 @@ Each WebSocket connection owns a Session: tabs never share state. Every frame a 
 Training and the pictures run in worker threads, never on the event loop, so one tab's work does not hold up the
 others' connections. A per-session lock keeps a tab's messages and training steps from interleaving, and all
 sessions' work takes turns (first come, first served, a playing session's turn lasting about TURN_SECONDS; see
-``session.ENGINE``). While playing, a task runs training steps at the chosen rate and pushes a frame at most
+``session.TURNS``). While playing, a task runs training steps at the chosen rate and pushes a frame at most
 every FRAME_SECONDS.
 """
 
@@ -41,7 +41,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from micrograd.playground import messages as msg
-from micrograd.playground.session import ENGINE, Session
+from micrograd.playground.session import TURNS, Session
 
 STATIC = Path(__file__).resolve().parent / "static"
 FRAME_SECONDS = 0.1  # at most 10 frames a second while training
@@ -142,7 +142,7 @@ def _guarded(session: Session, work: Callable[[], list[dict[str, Any]]]) -> list
     """``work()``'s messages as JSON text; or if it fails (a bug), training stopped, an error for the tab and one
     line for the terminal: never a traceback, and the connection stays."""
     try:
-        with ENGINE:
+        with TURNS:
             payloads = work()
     except Exception as err:
         session.playing = False
@@ -152,10 +152,11 @@ def _guarded(session: Session, work: Callable[[], list[dict[str, Any]]]) -> list
 
 
 def _new_session() -> tuple[Session, list[str]]:
-    """A new tab's session and its first messages (data and a frame), made in one turn."""
-    with ENGINE:
+    """A new tab's session and its first messages (the choices the page offers, the data and a frame), made in one
+    turn."""
+    with TURNS:
         session = Session()
-        first = [session.data(), session.frame()]
+        first = [msg.choices(), session.data(), session.frame()]
     return session, [_encode(payload) for payload in first]
 
 

@@ -1,6 +1,9 @@
 """Every message a page may send, checked before anything acts on it: known type, known fields, types and bounds.
 
-Nothing from the page is ever executed: messages are JSON data, read field by field here.
+Nothing from the page is ever executed: messages are JSON data, read field by field here. The choices (data sets,
+losses, activations) are the tables' (``micrograd.data.DATASETS``, ``micrograd.losses.LOSSES``,
+``micrograd.activations``), sent to the page in the first message (``choices()``), and a config is checked as a
+whole by ``micrograd.train.check``, as the command line's is.
 """
 
 from __future__ import annotations
@@ -10,17 +13,22 @@ import math
 import reprlib
 from typing import Any
 
-from micrograd.playground.datasets import DATASETS
+from micrograd import train
+from micrograd.activations import nonlinear
+from micrograd.data import DATASETS
+from micrograd.losses import LOSSES
 
 #: Largest message accepted, in characters of JSON.
 MAX_MESSAGE = 256_000
 MAX_LAYERS, MAX_NEURONS, MAX_POINTS = 4, 16, 1000
+MAX_CLASSES = 4  # the page has a colour for each of 4 classes
 
 DEFAULT_CONFIG: dict[str, Any] = {
     "dataset": "moons",
     "samples": 100,
     "noise": 0.1,
-    "test_ratio": 0.2,
+    "classes": 3,
+    "test_fraction": 0.2,
     "seed": 1337,
     "hidden": [8, 8],
     "activation": "relu",
@@ -31,16 +39,39 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "batch_size": 0,  # 0: the whole training set every step
 }
 
-CHOICES = {
-    "dataset": tuple(DATASETS),
-    "activation": ("relu", "tanh", "sigmoid"),
-    "loss": ("hinge", "mse", "bce", "ce"),
-    "optimizer": ("sgd", "momentum", "adam"),
+#: The page's optimizers, as micrograd.train.Config settings.
+OPTIMIZERS: dict[str, dict[str, Any]] = {
+    "sgd": {"optimizer": "sgd"},
+    "momentum": {"optimizer": "sgd", "momentum": 0.9},
+    "adam": {"optimizer": "adam"},
 }
+
+
+def choice_names() -> dict[str, tuple[str, ...]]:
+    """Each field with a choice, and its choices: read from the tables each time (a row added is offered)."""
+    return {
+        "dataset": tuple(name for name, d in DATASETS.items() if d.features == 2),  # the page draws 2-D data
+        "activation": nonlinear(),
+        "loss": tuple(LOSSES),
+        "optimizer": tuple(OPTIMIZERS),
+    }
+
+
+def _titles(key: str, name: str) -> str:
+    """How the page's menu shows a choice."""
+    titles = {"dataset": DATASETS, "loss": LOSSES}
+    if key in titles:
+        return titles[key][name].title
+    return {"sgd": "SGD", "momentum": "SGD + momentum", "adam": "Adam"}.get(name, name)
+
+
+#: Earlier names of config fields, still read (links shared before the rename hold them).
+ALIASES = {"test_ratio": "test_fraction"}
 NUMBERS = {  # field: (type, lowest, highest)
     "samples": (int, 10, 1000),
     "noise": (float, 0.0, 1.0),
-    "test_ratio": (float, 0.0, 0.9),
+    "classes": (int, 2, MAX_CLASSES),
+    "test_fraction": (float, 0.0, 0.9),
     "seed": (int, 0, 2**31 - 1),
     "lr": (float, 1e-6, 10.0),
     "l2": (float, 0.0, 1.0),
@@ -83,7 +114,7 @@ def show(value: Any) -> str:
     return text if len(text) <= 80 else text[:76] + " ..."
 
 
-def _number(value: Any, name: str, kind: type, lo: float, hi: float) -> Any:
+def number(value: Any, name: str, kind: type, lo: float, hi: float) -> Any:
     """``value`` as ``kind`` if it is a number of that kind within [lo, hi]; integers of any size are compared
     exactly (never converted to float first, which overflows)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -97,35 +128,66 @@ def _number(value: Any, name: str, kind: type, lo: float, hi: float) -> Any:
     return kind(value)
 
 
+def choices() -> dict[str, Any]:
+    """What the page offers, from the tables: ``{"type": "choices", ...}``, the first message a page gets."""
+    names = choice_names()
+    return {
+        "type": "choices",
+        "choices": {key: [[name, _titles(key, name)] for name in names] for key, names in names.items()},
+        "options": {name: list(DATASETS[name].options) for name in names["dataset"]},
+        "classes": {name: DATASETS[name].classes for name in names["dataset"]},
+        "numbers": {key: [lo, hi] for key, (_, lo, hi) in NUMBERS.items()},
+        "defaults": DEFAULT_CONFIG,
+    }
+
+
+def run_config(c: dict[str, Any]) -> train.Config:
+    """A checked playground config as the ``micrograd.train.Config`` its run trains with (a constant rate)."""
+    return train.Config(
+        dataset=c["dataset"], samples=c["samples"], noise=c["noise"], classes=c["classes"], hidden=list(c["hidden"]),
+        activation=c["activation"], loss=c["loss"], lr=c["lr"], schedule="constant", l2=c["l2"],
+        batch_size=c["batch_size"] or None, seed=c["seed"], test_fraction=c["test_fraction"], engine="compiled",
+        **OPTIMIZERS[c["optimizer"]],
+    )  # fmt: skip
+
+
+def classes(c: dict[str, Any]) -> int:
+    """How many classes the data set of config ``c`` has."""
+    return DATASETS[c["dataset"]].classes or c["classes"]
+
+
 def config(raw: Any) -> dict[str, Any]:
-    """A full configuration: the defaults, overridden by the checked fields of ``raw``."""
+    """A full configuration: the defaults, overridden by the checked fields of ``raw``, checked as a whole."""
     if not isinstance(raw, dict):
         raise BadMessage("config must be an object")
+    raw = {ALIASES.get(key, key): value for key, value in raw.items()}
     unknown = set(raw) - set(DEFAULT_CONFIG)
     if unknown:
         raise BadMessage(f"unknown config field {show(sorted(unknown)[0])}")
-    out = dict(DEFAULT_CONFIG)
+    out, choices = dict(DEFAULT_CONFIG), choice_names()
     for key, value in raw.items():
-        if key in CHOICES:
-            if not isinstance(value, str) or value not in CHOICES[key]:
-                raise BadMessage(f"{key} must be one of {', '.join(CHOICES[key])}, got {show(value)}")
+        if key in choices:
+            if not isinstance(value, str) or value not in choices[key]:
+                raise BadMessage(f"{key} must be one of {', '.join(choices[key])}, got {show(value)}")
             out[key] = value
         elif key in NUMBERS:
-            out[key] = _number(value, key, *NUMBERS[key])
+            out[key] = number(value, key, *NUMBERS[key])
         elif key == "hidden":
             if not isinstance(value, list) or len(value) > MAX_LAYERS:
                 raise BadMessage(f"hidden must be a list of at most {MAX_LAYERS} layer sizes")
-            out[key] = [_number(n, "neurons per layer", int, 1, MAX_NEURONS) for n in value]
-    if out["loss"] != "ce" and DATASETS[out["dataset"]] > 2:
-        raise BadMessage(f"{out['dataset']} has {DATASETS[out['dataset']]} classes: use the softmax cross-entropy loss")
+            out[key] = [number(n, "neurons per layer", int, 1, MAX_NEURONS) for n in value]
+    try:
+        train.check(run_config(out))
+    except ValueError as err:
+        raise BadMessage(str(err)) from None
     return out
 
 
 def point(raw: Any, classes: int) -> tuple[float, float, int]:
     if not isinstance(raw, list) or len(raw) != 3:
         raise BadMessage("a point is [x, y, class]")
-    x, y = (_number(v, "a point's coordinate", float, -10.0, 10.0) for v in raw[:2])
-    return x, y, _number(raw[2], "a point's class", int, 0, classes - 1)
+    x, y = (number(v, "a point's coordinate", float, -10.0, 10.0) for v in raw[:2])
+    return x, y, number(raw[2], "a point's class", int, 0, classes - 1)
 
 
 def points(raw: Any, classes: int) -> list[tuple[float, float, int]]:
@@ -153,9 +215,9 @@ def check(message: Any) -> dict[str, Any]:
     if kind == "config":
         out["config"] = config(message.get("config", {}))
         if "points" in message:
-            out["points"] = points(message["points"], DATASETS[out["config"]["dataset"]])
+            out["points"] = points(message["points"], classes(out["config"]))
     elif kind == "speed":
-        out["steps_per_second"] = _number(message["steps_per_second"], "steps_per_second", int, 1, MAX_SPEED)
+        out["steps_per_second"] = number(message["steps_per_second"], "steps_per_second", int, 1, MAX_SPEED)
     return out
 
 

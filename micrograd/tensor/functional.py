@@ -1,4 +1,5 @@
-"""Losses on Tensors, the same as ``micrograd.losses`` computes on lists of Values: each is the mean over examples.
+"""Losses on Tensors, the same as ``micrograd.losses`` computes on lists of Values (with its very rules): each is
+the mean over examples.
 
 Predictions and targets must have the same shape: a (N, 1) column of scores against (N,) labels would broadcast
 to an (N, N) table, a silent classic, so it is an error here.
@@ -11,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from micrograd import losses
 from micrograd.tensor.tensor import Tensor
 
 
@@ -26,17 +28,17 @@ def _targets(name: str, preds: Tensor, targets: Any) -> Any:
 
 def mse(preds: Tensor, targets: Any) -> Tensor:
     """mean (p - t)^2."""
-    return ((preds - _targets("mse", preds, targets)) ** 2).mean()
+    return losses.squared_error(preds, _targets("mse", preds, targets)).mean()
 
 
 def hinge(scores: Tensor, labels: Any) -> Tensor:
     """SVM max-margin loss, mean relu(1 - y s), for labels y in {-1, +1}."""
-    return (1 + -_targets("hinge", scores, labels) * scores).relu().mean()
+    return losses.margin(scores, _targets("hinge", scores, labels)).mean()
 
 
 def bce_with_logits(logits: Tensor, labels: Any) -> Tensor:
     """Binary cross-entropy from logits z and labels y in {0, 1}: mean softplus(z) - y z (no overflow)."""
-    return (logits.softplus() - _targets("bce_with_logits", logits, labels) * logits).mean()
+    return losses.logistic(logits, _targets("bce_with_logits", logits, labels)).mean()
 
 
 def log_softmax(logits: Tensor, axis: int = -1) -> Tensor:
@@ -53,7 +55,7 @@ def softmax_cross_entropy(logits: Tensor, classes: Any) -> Tensor:
         )
     if k.dtype.kind not in "iu" or (k.size and (k.min() < 0 or k.max() >= logits.shape[1])):
         raise ValueError(f"softmax_cross_entropy: classes must be integers in [0, {logits.shape[1]}), got {k!r}")
-    return -logits.log_softmax(axis=1)[np.arange(len(k)), k].mean()
+    return losses.batch_cross_entropy(logits, k)
 
 
 def l2(parameters: Iterable[Tensor], alpha: float) -> Tensor:

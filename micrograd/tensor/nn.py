@@ -15,10 +15,8 @@ from typing import Any
 import numpy as np
 
 from micrograd import nn as scalar_nn
+from micrograd.activations import activation as _activation
 from micrograd.tensor.tensor import Tensor
-
-#: Activations by name, as in micrograd.nn.
-ACTIVATIONS = {"relu": Tensor.relu, "tanh": Tensor.tanh, "sigmoid": Tensor.sigmoid, "linear": None}
 
 
 class Module:
@@ -45,13 +43,12 @@ class Linear(Module):
     def __init__(self, nin: int, nout: int, activation: str = "linear", dtype: Any = np.float64):
         if not (isinstance(nin, int) and isinstance(nout, int) and nin >= 1 and nout >= 1):
             raise ValueError(f"Linear sizes must be positive integers, got nin={nin!r}, nout={nout!r}")
-        if activation not in ACTIVATIONS:
-            raise ValueError(f"unknown activation {activation!r}: choose one of {', '.join(ACTIVATIONS)}")
+        method = _activation(activation).method
         columns = [[random.uniform(-1, 1) for _ in range(nin)] for _ in range(nout)]
         self.w = Tensor(np.array(columns).T.reshape(nin, nout), requires_grad=True, dtype=dtype)
         self.b = Tensor(np.zeros(nout), requires_grad=True, dtype=dtype)
         self.activation = activation
-        self._act = ACTIVATIONS[activation]
+        self._act = getattr(Tensor, method) if method else None
 
     def __call__(self, x: Any) -> Tensor:
         if not isinstance(x, Tensor):
@@ -100,18 +97,23 @@ class MLP(Module):
     def __repr__(self) -> str:
         return f"tensor MLP({scalar_nn.describe_mlp(self)})"
 
+    def dense_layers(self) -> list[tuple[np.ndarray, np.ndarray, str]]:
+        """Each layer as (weights of shape (nin, nout), biases, activation name), as ``micrograd.nn.MLP``'s."""
+        return [(layer.w.data, layer.b.data, layer.activation) for layer in self.layers]
+
     # ------------------------------------------------------------------ the scalar library's format
     @classmethod
-    def from_scalar(cls, model: scalar_nn.MLP, dtype: Any = np.float64) -> MLP:
-        """The same network as a scalar ``micrograd.nn.MLP``, its weights copied into Tensors."""
+    def from_scalar(cls, model: Any, dtype: Any = np.float64) -> MLP:
+        """The same network as ``model``, its weights copied into Tensors: a scalar ``micrograd.nn.MLP``, or any
+        MLP with ``dense_layers()`` (a Tensor MLP gives a copy, a snapshot of its weights)."""
         state = random.getstate()
         try:
             out = cls(model.nin, model.nouts, model.activation, model.output_activation, dtype)
         finally:
             random.setstate(state)  # building drew random weights; leave the user's random stream alone
-        for layer, source in zip(out.layers, model.layers):
-            layer.w.data[...] = [[n.w[i].data for n in source.neurons] for i in range(layer.w.shape[0])]
-            layer.b.data[...] = [n.b.data for n in source.neurons]
+        for layer, (w, b, _) in zip(out.layers, model.dense_layers()):
+            layer.w.data[...] = w
+            layer.b.data[...] = b
         return out
 
     def to_scalar(self) -> scalar_nn.MLP:

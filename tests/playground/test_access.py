@@ -78,7 +78,7 @@ def test_a_real_server_refuses_with_403() -> None:
         assert conn.getresponse().status == 403
         conn.close()
         with connect(f"ws://127.0.0.1:{port}/ws", origin=f"http://127.0.0.1:{port}", open_timeout=30) as ws:
-            assert '"type": "data"' in ws.recv(timeout=30)  # its own page's origin: served
+            assert '"type": "choices"' in ws.recv(timeout=30)  # its own page's origin: served
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         conn.request("GET", "/", headers={"Host": f"localhost:{port}"})
         assert conn.getresponse().status == 200

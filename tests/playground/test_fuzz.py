@@ -29,7 +29,7 @@ leaves = (
     | st.floats(allow_nan=False, allow_infinity=False)
     | st.text(max_size=12)
     | st.integers(1000, 100_000).map(lambda n: "x" * n)  # a long string, quoted in an error message?
-    | st.sampled_from(["moons", "blobs3", "ce", "hinge", "relu", "adam", *msg.TYPES])
+    | st.sampled_from(["moons", "blobs", "ce", "hinge", "relu", "adam", *msg.TYPES])
 )
 values = st.recursive(
     leaves,

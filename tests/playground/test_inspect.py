@@ -7,7 +7,7 @@ import random
 
 from micrograd.engine import Value
 from micrograd.nn import MLP
-from micrograd.playground import inspect
+from micrograd.playground import explain as inspect
 
 
 def test_the_example_graph_is_built_on_a_copy_and_labels_every_parameter() -> None:

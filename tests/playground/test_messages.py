@@ -25,7 +25,9 @@ def test_defaults_fill_what_a_config_leaves_out() -> None:
         ({"lr": float("nan")}, "lr must be between"),
         ({"lr": "0.1"}, "lr must be a number"),
         ({"noise": True}, "noise must be a number"),
-        ({"dataset": "blobs3", "loss": "hinge"}, "blobs3 has 3 classes: use the softmax cross-entropy loss"),
+        ({"dataset": "blobs", "loss": "hinge"}, "loss 'hinge' is for 2 classes; blobs has 3: use --loss ce"),
+        ({"dataset": "blobs", "classes": 5, "loss": "ce"}, "classes must be between 2 and 4"),
+        ({"dataset": "moons", "activation": "linear"}, "activation must be one of relu, tanh, sigmoid"),
         ([1, 2], "config must be an object"),
     ],
 )

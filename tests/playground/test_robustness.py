@@ -88,7 +88,7 @@ def test_a_binary_frame_gets_an_error_and_the_connection_keeps_working(client: T
 def test_a_half_bad_config_changes_nothing(client: TestClient) -> None:
     with client.websocket_connect(WS) as ws:
         receive(ws, "frame")
-        ws.send_text('{"type":"config","config":{"dataset":"blobs3","loss":"ce"},"points":"x"}')
+        ws.send_text('{"type":"config","config":{"dataset":"blobs","loss":"ce"},"points":"x"}')
         assert "points must be a list" in receive(ws, "error", limit=1)["message"]
         ws.send_json({"type": "pause"})  # this closed the connection when the config was half applied
         drawn = receive(ws, "frame", limit=1)["network"]["weights"][-1]  # the moons network's output layer, as drawn
@@ -195,10 +195,10 @@ def test_a_long_step_does_not_block_the_server(monkeypatch: pytest.MonkeyPatch) 
         with connect(f"ws://127.0.0.1:{port}/ws", max_size=None, open_timeout=60) as new:
             held = not release.is_set()  # the page was served and the handshake done while the step was held
             release.set()
-            first = [strict_json(new.recv(timeout=60))["type"] for _ in range(2)]
+            first = [strict_json(new.recv(timeout=60))["type"] for _ in range(3)]
         while (m := strict_json(busy.recv(timeout=60)))["type"] != "frame" or m["step"] != 1:
             pass
-    assert served == 200 and held and waited == [True] and first == ["data", "frame"]
+    assert served == 200 and held and waited == [True] and first == ["choices", "data", "frame"]
 
 
 def test_sessions_take_turns_with_the_engine(monkeypatch: pytest.MonkeyPatch) -> None:

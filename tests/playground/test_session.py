@@ -8,10 +8,16 @@ import random
 import pytest
 
 from micrograd import nn
+from micrograd.losses import LOSSES
 from micrograd.playground import messages as msg
-from micrograd.playground import session as session_module
-from micrograd.playground.session import CACHED, CHUNK, CompiledLoss, Session, padded_size
-from micrograd.train import Config, compiled_batch_loss
+from micrograd.playground.session import Session
+from micrograd.training import padded as session_module
+from micrograd.training.engines import ENGINES
+from micrograd.training.padded import CACHED, CHUNK, CompiledLoss, padded_size
+
+
+def compiled_batch_loss(model: nn.MLP, loss: str, l2: float):  # the command line's compiled engine
+    return ENGINES["compiled"].batch_loss(model, LOSSES[loss], l2)
 
 
 def test_padded_sizes_are_a_quarter_octave_apart() -> None:
@@ -29,7 +35,7 @@ def test_a_padded_batch_gives_exactly_the_numbers_of_the_unpadded_one(loss: str,
     model = nn.MLP(2, [6, 5, nout], activation=activation)
     X = [[random.uniform(-2, 2), random.uniform(-2, 2)] for _ in range(21)]  # runs the program for 23
     y = [random.randrange(max(nout, 2)) for _ in X]
-    padded, plain = CompiledLoss(model, loss, 1e-3), compiled_batch_loss(model, Config(loss=loss, l2=1e-3))
+    padded, plain = CompiledLoss(model, loss, 1e-3), compiled_batch_loss(model, loss, 1e-3)
     for _ in range(3):  # the trace, then replays (micrograd.train checks its first replay against the eager engine)
         results = []
         for run in (padded, plain):
@@ -48,7 +54,7 @@ def test_a_large_batch_runs_one_program_chunk_by_chunk_with_the_same_numbers_to_
     model = nn.MLP(2, [4, nout], activation="tanh")
     X = [[random.uniform(-2, 2), random.uniform(-2, 2)] for _ in range(2 * CHUNK + 30)]  # 3 chunks, the last padded
     y = [random.randrange(max(nout, 2)) for _ in X]
-    chunked, plain = CompiledLoss(model, loss, 1e-3), compiled_batch_loss(model, Config(loss=loss, l2=1e-3))
+    chunked, plain = CompiledLoss(model, loss, 1e-3), compiled_batch_loss(model, loss, 1e-3)
     for _ in range(2):
         results = []
         for run in (chunked, plain):
@@ -85,7 +91,7 @@ def test_a_large_data_set_traces_one_program_however_many_points_are_added(monke
     real = session_module.compile
     monkeypatch.setattr(session_module, "compile", lambda fn, **options: traced.append(1) or real(fn, **options))
     session = Session()
-    session.handle(msg.check({"type": "config", "config": {"samples": 300, "test_ratio": 0.0, "hidden": [4]}}))
+    session.handle(msg.check({"type": "config", "config": {"samples": 300, "test_fraction": 0.0, "hidden": [4]}}))
     for i in range(5):
         session.handle({"type": "add_point", "point": [0.1 * i, -0.5, i % 2]})
         session.handle({"type": "step"})

@@ -4,10 +4,10 @@
 const COLORS = ["#ef6c00", "#1565c0", "#2e7d32", "#6a1b9a"];
 const RGB = [[239, 108, 0], [21, 101, 192], [46, 125, 50], [106, 27, 154]];
 const $ = (id) => document.getElementById(id);
-const FIELDS = ["dataset", "samples", "noise", "test_ratio", "seed", "activation", "loss", "optimizer", "lr", "l2", "batch_size"];
-const NUMERIC = new Set(["samples", "noise", "test_ratio", "seed", "lr", "l2", "batch_size"]);
+const FIELDS = ["dataset", "samples", "noise", "classes", "test_fraction", "seed", "activation", "loss", "optimizer", "lr", "l2", "batch_size"];
+const NUMERIC = new Set(["samples", "noise", "classes", "test_fraction", "seed", "lr", "l2", "batch_size"]);
 
-const state = { data: null, frame: null, graph: null, curves: [], tests: [], selectedNode: null, walk: null, points: [] };
+const state = { choices: null, data: null, frame: null, graph: null, curves: [], tests: [], selectedNode: null, walk: null, points: [] };
 let ws;
 
 // ------------------------------------------------------------------------------------------ connection
@@ -24,7 +24,8 @@ function send(message) { if (ws && ws.readyState === 1) ws.send(JSON.stringify(m
 function status(text, error = false) { const s = $("status"); s.textContent = text || ""; s.className = error ? "error" : ""; }
 
 function receive(m) {
-  if (m.type === "data") { state.data = m; state.points = m.points; state.curves = []; state.tests = []; showConfig(m.config); drawBoundary(); }
+  if (m.type === "choices") setChoices(m);
+  else if (m.type === "data") { state.data = m; state.points = m.points; state.curves = []; state.tests = []; showConfig(m.config); drawBoundary(); }
   else if (m.type === "frame") onFrame(m);
   else if (m.type === "graph") setGraph(m.graph);
   else if (m.type === "fd") showFd(m);
@@ -50,6 +51,23 @@ function onFrame(f) {
 }
 
 // ---------------------------------------------------------------------------------------- controls
+// The menus and the bounds of the numbers come from the server (its tables), in the first message.
+function setChoices(m) {
+  state.choices = m;
+  for (const [key, options] of Object.entries(m.choices)) {
+    const sel = $(key); sel.innerHTML = "";
+    for (const [value, title] of options) sel.add(new Option(title, value));
+  }
+  for (const [key, [lo, hi]] of Object.entries(m.numbers)) { $(key).min = lo; $(key).max = hi; }
+  showOptions();
+}
+// The options the chosen data set does not use are greyed out (the server ignores them).
+function showOptions() {
+  if (!state.choices) return;
+  const used = state.choices.options[$("dataset").value] || [];
+  for (const key of ["samples", "noise", "classes"]) $(key).disabled = !used.includes(key);
+}
+$("dataset").onchange = showOptions;
 function readConfig() {
   const c = {};
   for (const k of FIELDS) c[k] = NUMERIC.has(k) ? Number($(k).value) : $(k).value;
@@ -58,6 +76,7 @@ function readConfig() {
 }
 function showConfig(c) {
   for (const k of FIELDS) $(k).value = c[k];
+  showOptions();
   $("hidden").value = c.hidden.join(",");
   const sel = $("click-class"); sel.innerHTML = "";
   for (let k = 0; k < state.data.classes; k++) sel.add(new Option(String(k), String(k)));

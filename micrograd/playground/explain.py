@@ -7,10 +7,9 @@ import copy
 import math
 from typing import Any
 
-from micrograd import losses
 from micrograd.autodiff import local_grads, topological_order
-from micrograd.data import labels_for
 from micrograd.engine import Value
+from micrograd.losses import LOSSES
 from micrograd.nn import MLP
 
 
@@ -31,13 +30,13 @@ def example_loss(model: MLP, loss: str, x: list[float], label: int) -> Value:
     out = clone(inputs)
     if isinstance(out, Value):
         out.label = "score"
-    fn = {"hinge": losses.hinge, "mse": losses.mse, "bce": losses.bce_with_logits, "ce": losses.softmax_cross_entropy}
-    root = fn[loss]([out], labels_for(loss, [label]))  # the training loss, on this one example
+    row = LOSSES[loss]
+    root = row.mean([out], row.targets([label], clone.nouts[-1]))  # the training loss, on this one example
     root.label = "loss"
     return root
 
 
-def _number(x: float) -> float | str:
+def _json_number(x: float) -> float | str:
     """JSON has no NaN or infinity: send those as strings."""
     return x if math.isfinite(x) else str(x)
 
@@ -53,7 +52,7 @@ def graph(root: Value) -> dict[str, Any]:
     order = topological_order(root)
     ids = {node: i for i, node in enumerate(order)}
     nodes = [
-        {"id": i, "label": n.label, "op": n._op, "data": _number(n.data), "grad": _number(n.grad)}
+        {"id": i, "label": n.label, "op": n._op, "data": _json_number(n.data), "grad": _json_number(n.grad)}
         for i, n in enumerate(order)
     ]
     edges = []
@@ -65,7 +64,7 @@ def graph(root: Value) -> dict[str, Any]:
         except ArithmeticError:
             local = [math.nan] * len(node._prev)
         for p, d in zip(node._prev, local):
-            edges.append({"from": ids[p], "to": ids[node], "local": _number(float(d))})
+            edges.append({"from": ids[p], "to": ids[node], "local": _json_number(float(d))})
     bad = next((i for i, n in enumerate(order) if not math.isfinite(n.data)), None)
     if bad is None:
         bad = next((i for i, n in enumerate(order) if not math.isfinite(n.grad)), None)
@@ -97,7 +96,8 @@ def finite_difference(root: Value, node_id: int, h: float = 1e-6) -> dict[str, A
         estimate = (run(step) - run(-step)) / (2 * step)
     except (ArithmeticError, ValueError):
         estimate = math.nan
-    return {"node": node_id, "numerical": _number(estimate), "backprop": _number(target.grad), "h": _number(step)}
+    numbers = {"numerical": estimate, "backprop": target.grad, "h": step}
+    return {"node": node_id, **{key: _json_number(value) for key, value in numbers.items()}}
 
 
 def failed_graph(err: Exception) -> dict[str, Any]:
@@ -106,7 +106,7 @@ def failed_graph(err: Exception) -> dict[str, Any]:
     order = topological_order(*operands)
     ids = {node: i for i, node in enumerate(order)}
     nodes = [
-        {"id": i, "label": n.label, "op": n._op, "data": _number(n.data), "grad": "–"} for i, n in enumerate(order)
+        {"id": i, "label": n.label, "op": n._op, "data": _json_number(n.data), "grad": "–"} for i, n in enumerate(order)
     ]
     failed = len(order)
     nodes.append({"id": failed, "label": "failed here", "op": getattr(err, "op", "?"), "data": "error", "grad": "–"})
