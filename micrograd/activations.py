@@ -1,8 +1,8 @@
 """The activations a layer can apply, one row each. Every part that names an activation reads this table: the
 scalar and Tensor networks (``nn``, ``tensor.nn``), the exporters (``interop``), the CLI and the playground.
 
-Adding an activation, once its op exists (in ``ops.py``, with a ``Value`` method and a ``Tensor`` method of the
-same name), is one row here. Standard library only: a row names the method, it does not import an engine.
+Adding an activation, once its op exists (in ``ops.py``: the op's class with its instance, and its method in
+``ops.Functions``, which Values and Tensors share), is one row here. Standard library only: a row names the method, it does not import an engine.
 """
 
 from __future__ import annotations

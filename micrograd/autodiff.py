@@ -1,7 +1,7 @@
 """Reverse-mode differentiation: the one walk over a graph, ``backward`` and ``grad``.
 
 A graph is made of nodes (Values, Tensors) that hold ``data``, their inputs in ``_prev`` and the op that made them
-in ``_fn`` (None for a leaf). ``topological_order`` lists them, each after its inputs; everything that walks a
+in ``_maker`` (None for a leaf). ``topological_order`` lists them, each after its inputs; everything that walks a
 graph (backward, grad, the Tensor engine, the compiler, drawings, the playground) uses it. Nothing here recurses,
 so a chain of a million ops back-propagates; nothing here keeps a node alive after the call returns.
 """
@@ -14,7 +14,7 @@ from typing import Any
 
 from micrograd.errors import DomainError, describe
 
-Node = Any  # a Value or a Tensor: data, _prev, _fn (see the module's docstring)
+Node = Any  # a Value or a Tensor: data, _prev, _maker (see the module's docstring)
 
 
 class GraphTooLarge(ValueError):
@@ -61,13 +61,13 @@ def backward(root: Node) -> None:
     order = topological_order(root)
     saved = [node.grad for node in order]
     for node in order:
-        if node._fn is not None:
+        if node._maker is not None:
             node.grad = 0.0  # nodes made by ops hold this call's gradient; only leaves accumulate
     root.grad += 1.0
     node = root
     try:
         for node in reversed(order):
-            op = node._fn
+            op = node._maker
             if op is None:
                 continue  # a leaf: nothing to pass on
             inputs = node._prev
@@ -90,7 +90,7 @@ def backward(root: Node) -> None:
 
 def _check(node: Node, local: Any, numbers: bool = False) -> None:
     """That an op's rule gave one gradient per input (and, during ``backward()``, numbers)."""
-    op = node._fn
+    op = node._maker
     if not isinstance(local, (tuple, list)):
         raise TypeError(f"op {op.name!r}: backward() must return a tuple with one gradient per input, got {local!r}")
     if len(local) != len(node._prev):
@@ -113,7 +113,7 @@ def _backward_error(node: Node, err: Exception) -> DomainError:
 
 def local_grads(node: Node, g: Any, out: Any, args: Sequence[Any]) -> Sequence[Any]:
     """Call ``node``'s op backward rule, checking that it gives one gradient per input."""
-    op = node._fn
+    op = node._maker
     assert op is not None
     try:
         local = op.backward(g, out, *args)
@@ -139,13 +139,13 @@ def gradients(root: Node, seed: Any, create_graph: bool = False) -> dict[Node, A
     try:
         for node in reversed(topological_order(root)):
             g = grads.get(node)
-            if g is None or node._fn is None:
+            if g is None or node._maker is None:
                 continue
             inputs = node._prev
             if create_graph:  # run the rule on nodes: it records the derivative as a graph
-                local = node._fn.backward(g, node, *inputs)
+                local = node._maker.backward(g, node, *inputs)
             else:
-                local = node._fn.backward(g, node.data, *[x.data for x in inputs])
+                local = node._maker.backward(g, node.data, *[x.data for x in inputs])
             if type(local) is not tuple or len(local) != len(inputs):
                 _check(node, local)
             for x, gx in zip(inputs, local):

@@ -1,7 +1,7 @@
 """The scalar autograd engine: a Value is a number that remembers how it was made.
 
 Each arithmetic operator and method below records one node: the result's ``data``, its inputs in
-``_prev``, the op that made it in ``_fn`` (its name in ``_op``). ``backward()`` then walks the graph
+``_prev``, the op that made it in ``_maker`` (its name in ``_op``). ``backward()`` then walks the graph
 from the output back to the leaves, applying each op's local derivative (see ``micrograd/ops.py``,
 where every op's forward and derivative sit side by side) and summing by the chain rule.
 
@@ -47,14 +47,15 @@ class Value(ops.Functions):
     ``<``, ``<=``, ``>``, ``>=`` compare ``data`` and return a bool.
     """
 
-    __slots__ = ("__weakref__", "_fn", "_op", "_prev", "data", "grad", "label")
+    __slots__ = ("__weakref__", "_maker", "_op", "_prev", "data", "grad", "label")
+    EMPTY_GRAD = 0.0  # a gradient cleared (zero_grad)
 
     def __init__(self, data: Any, _children: tuple[Value, ...] = (), _op: str = "", label: str = ""):
         self.data: float = data if type(data) is float else _to_float(data)
         self.grad: float = 0.0
         self._prev: tuple[Value, ...] = tuple(_children)
         self._op: str = _op
-        self._fn: ops.Op | None = None  # the op whose derivative backward() applies; None for a leaf
+        self._maker: ops.Op | None = None  # the op whose derivative backward() applies; None for a leaf
         self.label: str = label
 
     def __repr__(self) -> str:
@@ -115,7 +116,7 @@ class Value(ops.Functions):
         except (ArithmeticError, ValueError) as err:
             data = _failed(op, (self,), err)
         out = Value(data, (self,), op.name)
-        out._fn = op
+        out._maker = op
         return out
 
     @staticmethod
@@ -152,7 +153,7 @@ class Value(ops.Functions):
         and call ``_backward()`` on each node from the output down, and the grads appear one node at a time;
         ``backward()`` does exactly this for the whole graph, in reverse topological order.
         """
-        if self._fn is None:
+        if self._maker is None:
             return
         local = local_grads(self, self.grad, self.data, [p.data for p in self._prev])
         for p, gp in zip(self._prev, local):
@@ -219,7 +220,7 @@ def _binary(op: ops.Op, a: Any, b: Any) -> Value:
     except (ArithmeticError, ValueError) as err:
         data = _failed(op, (a, b), err)
     out = Value(data, (a, b), op.name)
-    out._fn = op
+    out._maker = op
     return out
 
 
@@ -240,7 +241,7 @@ def apply(op: ops.Op, *args: Any) -> Value:
     if not _is_number(data):
         raise TypeError(f"op {op.name!r}: forward() must return a real number, got {type(data).__name__}")
     out = Value(_to_float(data, op.name), tuple(values), op.name)
-    out._fn = op
+    out._maker = op
     return out
 
 
@@ -255,5 +256,5 @@ def weighted_sum(b: Value, w: list[Value], x: Any) -> Value:
     xs = [xi if isinstance(xi, Value) else Value(xi) for xi in x]
     op = ops.WEIGHTED_SUM
     out = Value(op.forward(b.data, *[wi.data for wi in w], *[xi.data for xi in xs]), (b, *w, *xs), op.name)
-    out._fn = op
+    out._maker = op
     return out

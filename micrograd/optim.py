@@ -42,9 +42,9 @@ class Optimizer:
         return self.schedule(self.steps)
 
     def zero_grad(self) -> None:
-        """Clear every gradient: 0.0 for a Value, None for a Tensor (as PyTorch's set_to_none)."""
+        """Clear every gradient, as its type clears one: 0.0 for a Value, None for a Tensor (PyTorch's set_to_none)."""
         for p in self.parameters:
-            p.grad = 0.0 if isinstance(p, Value) else None
+            p.grad = p.EMPTY_GRAD
 
     def step(self) -> None:
         self._update(self.lr)

@@ -96,11 +96,11 @@ def _wiring(program: Program, flat: list[Any]) -> Wiring:
     for v, s in zip(live, program.live_slots.tolist()):
         slots_of.setdefault(id(v), (v, []))[1].append(s)
     same = {s: slots[0] for _, slots in slots_of.values() for s in slots[1:]}
-    leaves = [(v, slots) for v, slots in slots_of.values() if v._fn is None]
+    leaves = [(v, slots) for v, slots in slots_of.values() if v._maker is None]
     nodes = [
         (v, slots, tuple(sorted({k for s in slots for k in program.users(s)})))
         for v, slots in slots_of.values()
-        if v._fn is not None
+        if v._maker is not None
     ]
     return tuple(v for v, _ in leaves), [slots for _, slots in leaves], nodes, same
 
@@ -248,17 +248,17 @@ class CompiledFunction:
             leaves, leaf_slots, nodes, same = wiring
             call, name = Call(program, vals, self.stats, same), f"call {self.name}"
             node = Value(0.0, leaves, name)
-            node._fn = CallNode(call, leaf_slots, name)
+            node._maker = CallNode(call, leaf_slots, name)
             inputs: list[list[Value]] = [[node] for _ in range(len(program.outputs))]
             for v, slots, users in nodes:  # a node: reached only from the outputs that depend on it
                 relay = Value(0.0, (v,), name)
-                relay._fn = Relay(call, slots, users, name)
+                relay._maker = Relay(call, slots, users, name)
                 for k in users:
                     inputs[k].append(relay)
             name = f"compiled {self.name}"
             for k, s in enumerate(program.outputs.tolist()):
                 out = Value(float(vals[s]), tuple(inputs[k]), name)
-                out._fn = Output(call, k, name)
+                out._maker = Output(call, k, name)
                 made.append(out)
         outputs = _build(variant.layout, made)
         if variant.checks > 0:

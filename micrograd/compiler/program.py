@@ -99,7 +99,7 @@ def find_chains(nodes: list[Value], outputs: set[Value], uses: dict[Value, int])
     chain_of: dict[Value, list[Value]] = {}
     chains = []
     for node in nodes:
-        if type(node._fn) is not ops.Add:
+        if type(node._maker) is not ops.Add:
             continue
         first = node._prev[0]
         if first in chain_of and uses[first] == 1 and first not in outputs and chain_of[first][-1] is first:
@@ -136,7 +136,7 @@ def _order(roots: list[Value], trace: Trace) -> tuple[list[Value], set[Value]]:
     looked = [v for look in trace.looks for v in (look.value, look.other) if isinstance(v, Value)]
 
     def inputs(node: Value) -> tuple[Value, ...]:
-        return node._prev if node._fn is not None and node in made else ()
+        return node._prev if node._maker is not None and node in made else ()
 
     order = topological_order(*roots, inputs=inputs)
     reached = set(order)
@@ -214,7 +214,7 @@ class Program:
         self.input_slots = np.array([slot.get(x, -1) for x in trace.inputs], dtype=np.intp)
         self.present = np.flatnonzero(self.input_slots >= 0)  # an input the function never used has no slot
         inputs = set(trace.inputs)
-        leaves = [n for n in order if n not in made or n._fn is None]
+        leaves = [n for n in order if n not in made or n._maker is None]
         constants = [n for n in leaves if n in made]
         #: Values that existed before the call (a model's weights, or a node made earlier): read at every call
         self.parameters = [n for n in leaves if n not in made and n not in inputs]
@@ -236,7 +236,7 @@ class Program:
     def _build_groups(
         self, order: list[Value], slot: dict[Value, int], reached: set[Value], made: set[Value], roots: set[Value]
     ) -> None:
-        nodes = [n for n in order if n in made and n._fn is not None]
+        nodes = [n for n in order if n in made and n._maker is not None]
         uses = Counter(chain.from_iterable(n._prev for n in nodes))
         chains = {c[-1]: c for c in find_chains(nodes, roots, uses)}
         folded = {n for c in chains.values() for n in c[:-1]}
@@ -255,18 +255,18 @@ class Program:
                 index = np.array([slot[a] for a in addends], dtype=np.intp)
                 out = np.array([slot[n] for n in run], dtype=np.intp)
                 chain_group = Group(
-                    level[i], node._fn, out, [index], [Scatter.of(index)], chain=True, backward=node in reached
+                    level[i], node._maker, out, [index], [Scatter.of(index)], chain=True, backward=node in reached
                 )
                 self.groups.append(chain_group)
                 continue
             level[i] = 1 + max(map(level.__getitem__, map(slot.__getitem__, node._prev)), default=0)
-            op_id = (id(node._fn), len(node._prev))
+            op_id = (id(node._maker), len(node._prev))
             if op_id not in keys:
-                keys[op_id] = _op_key(node._fn, len(node._prev))
+                keys[op_id] = _op_key(node._maker, len(node._prev))
             members[(level[i], node in reached, keys[op_id])].append(node)
         self.levels = max(level, default=0)
         for (lvl, live, key), group in members.items():
-            op = group[0]._fn
+            op = group[0]._maker
             out = np.array([slot[n] for n in group], dtype=np.intp)
             ins = [np.array([slot[n._prev[k]] for n in group], dtype=np.intp) for k in range(len(group[0]._prev))]
             custom = key[0] == "custom"
@@ -278,7 +278,7 @@ class Program:
                     ins,
                     [Scatter.of(index) for index in ins] if live else [],
                     forward=None if custom else kernel(op),
-                    node_ops=[n._fn for n in group] if custom else None,
+                    node_ops=[n._maker for n in group] if custom else None,
                     backward=live,
                     bounded=type(op) in BOUNDED,
                 )
@@ -443,7 +443,7 @@ class Program:
 
 def _node(data: float, prev: tuple[Value, ...], op: Op, label: str) -> Value:
     node = Value(data, prev, op.name, label)
-    node._fn = op
+    node._maker = op
     return node
 
 

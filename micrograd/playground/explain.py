@@ -57,7 +57,7 @@ def graph(root: Value) -> dict[str, Any]:
     ]
     edges = []
     for node in order:
-        if node._fn is None:
+        if node._maker is None:
             continue
         try:
             local = local_grads(node, 1.0, node.data, [p.data for p in node._prev])
@@ -68,7 +68,7 @@ def graph(root: Value) -> dict[str, Any]:
     bad = next((i for i, n in enumerate(order) if not math.isfinite(n.data)), None)
     if bad is None:
         bad = next((i for i, n in enumerate(order) if not math.isfinite(n.grad)), None)
-    backward_order = [ids[n] for n in reversed(order) if n._fn is not None]
+    backward_order = [ids[n] for n in reversed(order) if n._maker is not None]
     return {"nodes": nodes, "edges": edges, "root": ids[root], "backward": backward_order, "bad": bad,
             "failure": failure}  # fmt: skip
 
@@ -86,10 +86,10 @@ def finite_difference(root: Value, node_id: int, h: float = 1e-6) -> dict[str, A
         for n in order:
             if n is target:
                 vals[n] = n.data + nudge
-            elif n._fn is None:
+            elif n._maker is None:
                 vals[n] = n.data
             else:
-                vals[n] = n._fn.forward(*[vals[p] for p in n._prev])
+                vals[n] = n._maker.forward(*[vals[p] for p in n._prev])
         return vals[root]
 
     try:

@@ -64,7 +64,7 @@ def backward(root: Any, gradient: Any = None) -> None:
         raise RuntimeError("backward: this tensor does not require grad (no input had requires_grad=True)")
     grads = autodiff.gradients(root, seed(root, gradient, as_tensor=False))
     for t, g in grads.items():
-        if t._fn is not None:
+        if t._maker is not None:
             t.grad = np.asarray(g).view(Grad)
             t.grad.flags.writeable = False  # it may share memory with other gradients of the pass
         elif t.grad is None:

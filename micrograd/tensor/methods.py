@@ -57,7 +57,7 @@ class TorchMethods:
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Start (or stop) recording the graph from this leaf; returns the tensor itself."""
-        if self._fn is not None and not requires_grad:
+        if self._maker is not None and not requires_grad:
             raise RuntimeError("requires_grad_(False) works on leaves only; for an op's result use .detach()")
         self.requires_grad = bool(requires_grad)
         return self
@@ -180,7 +180,7 @@ def _in_place(t: Tensor, fn: Any, other: Any) -> Tensor:
     """Change a leaf's numbers in place (without ``+=``, Python would quietly make a new tensor and leave the
     leaf as it was). As in PyTorch, not while recording a graph from it, and never an op's result, whose value
     the backward pass still needs."""
-    if t._fn is not None:
+    if t._maker is not None:
         raise RuntimeError("an op's result cannot change in place (backward needs its value): write t = t - x")
     if t.requires_grad and is_grad_enabled():
         raise RuntimeError(

@@ -39,8 +39,9 @@ class Tensor(ops.Functions, TorchMethods):
     ndarray.
     """
 
-    __slots__ = ("__weakref__", "_fn", "_op", "_prev", "data", "grad", "label", "requires_grad")
+    __slots__ = ("__weakref__", "_maker", "_op", "_prev", "data", "grad", "label", "requires_grad")
     __array_ufunc__ = None  # ndarray (op) Tensor defers to the Tensor's reflected operator
+    EMPTY_GRAD = None  # a gradient cleared (zero_grad), as PyTorch's set_to_none
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None, label: str = ""):
         if isinstance(data, Tensor):
@@ -57,7 +58,7 @@ class Tensor(ops.Functions, TorchMethods):
         self.grad: np.ndarray | None = None
         self.requires_grad = bool(requires_grad)
         self._prev: tuple[Tensor, ...] = ()
-        self._fn: Op | None = None
+        self._maker: Op | None = None
         self._op = ""
         self.label = label
 
@@ -285,7 +286,7 @@ class Tensor(ops.Functions, TorchMethods):
 
 
 def _init(t: Tensor, data: np.ndarray) -> None:
-    t.data, t.grad, t.requires_grad, t._prev, t._fn, t._op, t.label = data, None, False, (), None, "", ""
+    t.data, t.grad, t.requires_grad, t._prev, t._maker, t._op, t.label = data, None, False, (), None, "", ""
 
 
 def _record(data: np.ndarray, op: Op, inputs: tuple[Tensor, ...]) -> Tensor:
@@ -296,9 +297,9 @@ def _record(data: np.ndarray, op: Op, inputs: tuple[Tensor, ...]) -> Tensor:
     if mode.enabled:
         for t in inputs:
             if t.requires_grad:
-                out.requires_grad, out._prev, out._fn, out._op = True, inputs, op, op.name
+                out.requires_grad, out._prev, out._maker, out._op = True, inputs, op, op.name
                 return out
-    out.requires_grad, out._prev, out._fn, out._op = False, (), None, ""
+    out.requires_grad, out._prev, out._maker, out._op = False, (), None, ""
     return out
 
 

@@ -420,7 +420,7 @@ def test_a_backward_pass_that_stopped_early_leaves_nothing_for_the_next() -> Non
     step = micrograd.compile(lambda x: (x * w, x * w * w))
     step(2.0)
     a, b = step(2.0)
-    a._fn.backward(1.0, a.data, 0.0)  # as a pass that raised before reaching the call's node would leave it
+    a._maker.backward(1.0, a.data, 0.0)  # as a pass that raised before reaching the call's node would leave it
     w.grad = 0.0
     b.backward()
     assert w.grad == 2 * 2.0 * 0.7
@@ -446,7 +446,7 @@ def test_calls_are_freed_by_reference_counting_and_memory_does_not_grow() -> Non
         total = by_value(args)
         total.backward()
         assert all(a.grad != 0.0 for a in args)
-        numbers = [o._fn.call.vals for o in (out, total) if o._op.startswith("compiled")]
+        numbers = [o._maker.call.vals for o in (out, total) if o._op.startswith("compiled")]
         return [weakref.ref(x) for x in [out, total, *args, *numbers, *(total._prev if total._prev else ())]]
 
     gc.collect()

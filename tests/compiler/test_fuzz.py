@@ -290,10 +290,10 @@ def mass(root: Value) -> dict[Value, float]:
     a rule fails on these numbers."""
     m: dict[Value, float] = {root: 1.0}
     for node in reversed(topological_order(root)):
-        if node._fn is None:
+        if node._maker is None:
             continue
         try:
-            local = node._fn.backward(m.get(node, 0.0), node.data, *[p.data for p in node._prev])
+            local = node._maker.backward(m.get(node, 0.0), node.data, *[p.data for p in node._prev])
             for p, lk in zip(node._prev, local):
                 m[p] = m.get(p, 0.0) + abs(float(lk))
         except Exception:  # the eager backward raised here too: nothing to compare

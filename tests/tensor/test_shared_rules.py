@@ -21,7 +21,7 @@ def same(a: float, b: float, rel: float = 1e-12) -> bool:
 
 def rule_on_numbers(node, i: int, g: float = 1.0) -> tuple:
     """The node's op rule run by the scalar engine's arithmetic on element i of the node's own numbers."""
-    return node._fn.backward(g, float(node.data.flat[i]), *[float(np.broadcast_to(p.data, node.shape).flat[i])
+    return node._maker.backward(g, float(node.data.flat[i]), *[float(np.broadcast_to(p.data, node.shape).flat[i])
                                                             for p in node._prev])  # fmt: skip
 
 
@@ -37,7 +37,7 @@ def test_unary_tensor_op_equals_the_scalar_op_per_element(case: OpCase, data: st
         v = Value(ai)
         w = case.ours(v)
         w.backward()
-        assert y._fn.__class__ is w._fn.__class__  # the very same op, hence the very same rule
+        assert y._maker.__class__ is w._maker.__class__  # the very same op, hence the very same rule
         assert same(y.data[i], w.data), (i, ai)  # NumPy's and math's forwards agree to an ulp or two
         assert same(x.grad[i], rule_on_numbers(y, i)[y._prev.index(x)], rel=1e-13), (i, ai)  # the same rule, on arrays
         assert same(x.grad[i], v.grad, rel=1e-9), (i, ai)  # 1 - tanh^2 may magnify an ulp near saturation
@@ -56,7 +56,7 @@ def test_binary_tensor_op_equals_the_scalar_op_per_element(case: OpCase, data: s
         u, v = Value(a[i]), Value(b[i])
         w = case.ours(u, v)
         w.backward()
-        assert out._fn is w._fn
+        assert out._maker is w._maker
         assert same(out.data[i], w.data)
         gx, gy = rule_on_numbers(out, i)
         assert same(x.grad[i], gx, rel=1e-13) and same(y.grad[i], gy, rel=1e-13)
@@ -69,7 +69,7 @@ def test_the_builtin_ops_are_shared_singletons() -> None:
                      "abs": ops.ABS, "sqrt": ops.SQRT, "softplus": ops.SOFTPLUS, "sin": ops.SIN,
                      "cos": ops.COS}.items():  # fmt: skip
         t = getattr(Tensor(x, requires_grad=True), name)()
-        assert t._fn is op is getattr(v, name)()._fn and t._op == op.name
+        assert t._maker is op is getattr(v, name)()._maker and t._op == op.name
 
 
 def test_the_rules_run_on_plain_arrays() -> None:
