@@ -2,7 +2,8 @@
 scalar and Tensor networks (``nn``, ``tensor.nn``), the exporters (``interop``), the CLI and the playground.
 
 Adding an activation, once its op exists (in ``ops.py``: the op's class with its instance, and its method in
-``ops.Functions``, which Values and Tensors share), is one row here. Standard library only: a row names the method, it does not import an engine.
+``ops.Functions``, which Values and Tensors share), is one row here. Standard library only: a row names the
+method, it does not import an engine.
 """
 
 from __future__ import annotations

@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Collection, Iterable, Sequence
+from operator import attrgetter
 from typing import Any
 
 from micrograd.errors import DomainError, describe
 
 Node = Any  # a Value or a Tensor: data, _prev, _maker (see the module's docstring)
+
+
+_made = attrgetter("_seq")
 
 
 class GraphTooLarge(ValueError):
@@ -128,16 +132,21 @@ def local_grads(node: Node, g: Any, out: Any, args: Sequence[Any]) -> Sequence[A
 def gradients(root: Node, seed: Any, create_graph: bool = False) -> dict[Node, Any]:
     """d(root)/d(node) for every node of root's graph that takes a gradient, starting from ``seed`` at the root.
 
-    Nothing is written to the nodes. Each gradient is put in its node's own form by the node's type
-    (``_fit_gradient``: a Tensor sums a broadcast gradient back to its shape, and takes none when it does not
-    require grad). With ``create_graph`` the rules run on the nodes themselves, so they record the derivative as a
-    graph of its own, which can be differentiated again.
+    Nodes are visited from the root down, in reverse topological order; nodes that carry ``_seq``, the number they
+    were made with (Tensors), in reverse order of those numbers, which is PyTorch's order, so that where gradients
+    meeting at a node nearly cancel, they are added as PyTorch adds them. Nothing is written to the nodes. Each
+    gradient is put in its node's own form by the node's type (``_fit_gradient``: a Tensor sums a broadcast
+    gradient back to its shape, and takes none when it does not require grad). With ``create_graph`` the rules run
+    on the nodes themselves, so they record the derivative as a graph of its own, which can be differentiated again.
     """
     seed = root._fit_gradient(seed, create_graph)
     grads: dict[Node, Any] = {} if seed is None else {root: seed}
+    order = topological_order(root)
+    if hasattr(root, "_seq"):  # nodes that carry the number they were made with (Tensors): newest first
+        order.sort(key=_made)
     node = root
     try:
-        for node in reversed(topological_order(root)):
+        for node in reversed(order):
             g = grads.get(node)
             if g is None or node._maker is None:
                 continue

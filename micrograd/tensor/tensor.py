@@ -12,6 +12,7 @@ This file holds the primitives: each method records one op. The PyTorch-style me
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from typing import Any
 
@@ -24,6 +25,11 @@ from micrograd.tensor import autograd, mode
 from micrograd.tensor.args import Axis, Size, either, index, nonempty, one_dim, reduction, spread
 from micrograd.tensor.methods import TorchMethods
 from micrograd.tensor.mode import is_grad_enabled, no_grad  # noqa: F401 (here since the start)
+
+#: Every tensor gets the next number when it is made (``_seq``), so a tensor's number is larger than its inputs':
+#: the backward pass visits tensors from the largest number down, as PyTorch's engine does, so that gradients
+#: meeting at a tensor are added in PyTorch's order (to the last bit where they nearly cancel).
+_next_seq = itertools.count().__next__
 
 Flag = bool | None  # keepdim, keepdims, unbiased: None when not given
 
@@ -39,7 +45,7 @@ class Tensor(ops.Functions, TorchMethods):
     ndarray.
     """
 
-    __slots__ = ("__weakref__", "_maker", "_op", "_prev", "data", "grad", "label", "requires_grad")
+    __slots__ = ("__weakref__", "_maker", "_op", "_prev", "_seq", "data", "grad", "label", "requires_grad")
     __array_ufunc__ = None  # ndarray (op) Tensor defers to the Tensor's reflected operator
     EMPTY_GRAD = None  # a gradient cleared (zero_grad), as PyTorch's set_to_none
 
@@ -60,6 +66,7 @@ class Tensor(ops.Functions, TorchMethods):
         self._prev: tuple[Tensor, ...] = ()
         self._maker: Op | None = None
         self._op = ""
+        self._seq = _next_seq()
         self.label = label
 
     # ------------------------------------------------------------------------------------ inspection
@@ -287,13 +294,14 @@ class Tensor(ops.Functions, TorchMethods):
 
 def _init(t: Tensor, data: np.ndarray) -> None:
     t.data, t.grad, t.requires_grad, t._prev, t._maker, t._op, t.label = data, None, False, (), None, "", ""
+    t._seq = _next_seq()
 
 
 def _record(data: np.ndarray, op: Op, inputs: tuple[Tensor, ...]) -> Tensor:
     if type(data) is not np.ndarray:
         data = np.asarray(data)  # NumPy gives 0-d results as scalars: keep data an array
     out = Tensor.__new__(Tensor)
-    out.data, out.grad, out.label = data, None, ""
+    out.data, out.grad, out.label, out._seq = data, None, "", _next_seq()
     if mode.enabled:
         for t in inputs:
             if t.requires_grad:
