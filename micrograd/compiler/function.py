@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from micrograd.compiler import tensors
 from micrograd.compiler import trace as tracing
 from micrograd.compiler.program import Program
 from micrograd.compiler.trace import CompileError, Structure, TraceWarning, is_number
@@ -96,11 +97,11 @@ def _wiring(program: Program, flat: list[Any]) -> Wiring:
     for v, s in zip(live, program.live_slots.tolist()):
         slots_of.setdefault(id(v), (v, []))[1].append(s)
     same = {s: slots[0] for _, slots in slots_of.values() for s in slots[1:]}
-    leaves = [(v, slots) for v, slots in slots_of.values() if v._fn is None]
+    leaves = [(v, slots) for v, slots in slots_of.values() if v._maker is None]
     nodes = [
         (v, slots, tuple(sorted({k for s in slots for k in program.users(s)})))
         for v, slots in slots_of.values()
-        if v._fn is not None
+        if v._maker is not None
     ]
     return tuple(v for v, _ in leaves), [slots for _, slots in leaves], nodes, same
 
@@ -177,11 +178,16 @@ class CompiledFunction:
         self.fn, self.static, self.verify = fn, static, verify
         self.name = getattr(fn, "__name__", "function")
         self.programs: dict[Structure, list[Variant]] = {}
-        self.program: Program | None = None
+        self.program: Program | tensors.TensorProgram | None = None
         self.stats: Counter = Counter()
+        self.tensor_calls = tensors.TensorCalls(self)
         functools.update_wrapper(self, fn)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if tensors.takes_arrays(args, kwargs):  # a function of Tensors (compiler/tensors.py)
+            if tensors.active() or tracing.active():
+                return self.fn(*args, **kwargs)
+            return self.tensor_calls(args, kwargs)
         if tracing.active():  # called while another compiled function traces: its graph is part of that trace
             return self.fn(*args, **kwargs)
         key, flat = tracing.flatten(args, kwargs, self.static)
@@ -248,17 +254,17 @@ class CompiledFunction:
             leaves, leaf_slots, nodes, same = wiring
             call, name = Call(program, vals, self.stats, same), f"call {self.name}"
             node = Value(0.0, leaves, name)
-            node._fn = CallNode(call, leaf_slots, name)
+            node._maker = CallNode(call, leaf_slots, name)
             inputs: list[list[Value]] = [[node] for _ in range(len(program.outputs))]
             for v, slots, users in nodes:  # a node: reached only from the outputs that depend on it
                 relay = Value(0.0, (v,), name)
-                relay._fn = Relay(call, slots, users, name)
+                relay._maker = Relay(call, slots, users, name)
                 for k in users:
                     inputs[k].append(relay)
             name = f"compiled {self.name}"
             for k, s in enumerate(program.outputs.tolist()):
                 out = Value(float(vals[s]), tuple(inputs[k]), name)
-                out._fn = Output(call, k, name)
+                out._maker = Output(call, k, name)
                 made.append(out)
         outputs = _build(variant.layout, made)
         if variant.checks > 0:
@@ -361,6 +367,10 @@ def compile(fn: Callable[..., Any] | None = None, *, static: tuple[int, ...] = (
       the results differ (the function depends on something the trace could not see). 0 turns the check off.
 
     Usable as ``step = micrograd.compile(loss_fn)`` or as a decorator, ``@micrograd.compile``.
+
+    A call that passes NumPy arrays or Tensors compiles ``fn`` as a function of Tensors (``compiler/tensors.py``):
+    traced per signature (shapes, dtypes, other arguments' values), replayed as the Tensor engine's own array
+    operations; ``static`` does not apply there (every argument that is not an array is a setting).
     """
     if fn is None:
         return lambda f: compile(f, static=static, verify=verify)

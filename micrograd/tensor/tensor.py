@@ -27,6 +27,10 @@ from micrograd.tensor.mode import is_grad_enabled, no_grad  # noqa: F401 (here s
 
 Flag = bool | None  # keepdim, keepdims, unbiased: None when not given
 
+#: While ``micrograd.compile`` traces a function of Tensors, its recorder (``compiler/tensors.py``): told of every
+#: op recorded, every tensor made from an array, and every look at a tensor's numbers. None otherwise.
+tracer: Any = None
+
 
 class Tensor(ops.Functions, TorchMethods):
     """An array and its gradient, in a graph of the operations that made it (PyTorch-like).
@@ -39,10 +43,11 @@ class Tensor(ops.Functions, TorchMethods):
     ndarray.
     """
 
-    __slots__ = ("__weakref__", "_fn", "_op", "_prev", "data", "grad", "label", "requires_grad")
+    __slots__ = ("__weakref__", "_maker", "_op", "_prev", "data", "grad", "label", "requires_grad")
     __array_ufunc__ = None  # ndarray (op) Tensor defers to the Tensor's reflected operator
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None, label: str = ""):
+        source = data
         if isinstance(data, Tensor):
             data = data.data
         if dtype is None:
@@ -57,9 +62,11 @@ class Tensor(ops.Functions, TorchMethods):
         self.grad: np.ndarray | None = None
         self.requires_grad = bool(requires_grad)
         self._prev: tuple[Tensor, ...] = ()
-        self._fn: Op | None = None
+        self._maker: Op | None = None
         self._op = ""
         self.label = label
+        if tracer is not None:
+            tracer.made(self, source, copy=True)
 
     # ------------------------------------------------------------------------------------ inspection
     @property
@@ -83,15 +90,52 @@ class Tensor(ops.Functions, TorchMethods):
         return len(self.data)
 
     def item(self) -> float:
+        if tracer is not None:
+            tracer.look(self, "item()")
         return self.data.item()
 
     def numpy(self) -> np.ndarray:
+        if tracer is not None:
+            tracer.look(self, "numpy()")
         return self.data
+
+    # (what reads the numbers into Python tells a compile trace: it may guard on them; see compiler/tensors.py)
+    def __bool__(self) -> bool:
+        if tracer is not None:
+            tracer.look(self, "bool()")
+        return TorchMethods.__bool__(self)
+
+    def tolist(self) -> Any:
+        if tracer is not None:
+            tracer.look(self, "tolist()")
+        return TorchMethods.tolist(self)
+
+    def max(self, dim: int | None = None, keepdim: bool = False, **numpy: Any) -> Any:
+        if tracer is not None and dim is not None:
+            tracer.look(self, "max(dim)")  # the index found is held by the graph
+        return TorchMethods.max(self, dim, keepdim, **numpy)
+
+    def min(self, dim: int | None = None, keepdim: bool = False, **numpy: Any) -> Any:
+        if tracer is not None and dim is not None:
+            tracer.look(self, "min(dim)")
+        return TorchMethods.min(self, dim, keepdim, **numpy)
+
+    def argmax(self, dim: int | None = None, keepdim: bool = False) -> np.ndarray:
+        if tracer is not None:
+            tracer.look(self, "argmax()")
+        return TorchMethods.argmax(self, dim, keepdim)
+
+    def argmin(self, dim: int | None = None, keepdim: bool = False) -> np.ndarray:
+        if tracer is not None:
+            tracer.look(self, "argmin()")
+        return TorchMethods.argmin(self, dim, keepdim)
 
     def detach(self) -> Tensor:
         """The same data (shared, not copied), cut from the graph."""
         out = Tensor.__new__(Tensor)
         _init(out, self.data)
+        if tracer is not None:
+            tracer.made(out, self, copy=False)
         return out
 
     def __repr__(self) -> str:
@@ -144,15 +188,23 @@ class Tensor(ops.Functions, TorchMethods):
         return matmul(other, self)
 
     def __lt__(self, other: Any) -> np.ndarray:
+        if tracer is not None:
+            tracer.look(self, "<", other)
         return self.data < _data(other)
 
     def __le__(self, other: Any) -> np.ndarray:
+        if tracer is not None:
+            tracer.look(self, "<=", other)
         return self.data <= _data(other)
 
     def __gt__(self, other: Any) -> np.ndarray:
+        if tracer is not None:
+            tracer.look(self, ">", other)
         return self.data > _data(other)
 
     def __ge__(self, other: Any) -> np.ndarray:
+        if tracer is not None:
+            tracer.look(self, ">=", other)
         return self.data >= _data(other)
 
     __hash__ = object.__hash__
@@ -285,7 +337,7 @@ class Tensor(ops.Functions, TorchMethods):
 
 
 def _init(t: Tensor, data: np.ndarray) -> None:
-    t.data, t.grad, t.requires_grad, t._prev, t._fn, t._op, t.label = data, None, False, (), None, "", ""
+    t.data, t.grad, t.requires_grad, t._prev, t._maker, t._op, t.label = data, None, False, (), None, "", ""
 
 
 def _record(data: np.ndarray, op: Op, inputs: tuple[Tensor, ...]) -> Tensor:
@@ -296,9 +348,13 @@ def _record(data: np.ndarray, op: Op, inputs: tuple[Tensor, ...]) -> Tensor:
     if mode.enabled:
         for t in inputs:
             if t.requires_grad:
-                out.requires_grad, out._prev, out._fn, out._op = True, inputs, op, op.name
+                out.requires_grad, out._prev, out._maker, out._op = True, inputs, op, op.name
+                if tracer is not None:
+                    tracer.op(out, op, inputs)
                 return out
-    out.requires_grad, out._prev, out._fn, out._op = False, (), None, ""
+    out.requires_grad, out._prev, out._maker, out._op = False, (), None, ""
+    if tracer is not None:
+        tracer.op(out, op, inputs)
     return out
 
 
@@ -310,6 +366,8 @@ def _constant(x: Any, dtype: Any) -> Tensor:
         raise TypeError(f"Tensor ops take Tensors, arrays or real numbers, not {type(x).__name__}")
     out = Tensor.__new__(Tensor)
     _init(out, np.asarray(x, dtype=dtype))
+    if tracer is not None:
+        tracer.made(out, x, copy=False)
     return out
 
 
@@ -403,3 +461,7 @@ def _join(kind: type, name: str, tensors: Sequence[Any], axis: int, new_axes: in
 
 def _data(x: Any) -> Any:
     return x.data if isinstance(x, Tensor) else x
+
+
+for _name in ("tolist", "max", "min", "argmax", "argmin", "__bool__"):  # the hooked methods keep their docs
+    getattr(Tensor, _name).__doc__ = getattr(TorchMethods, _name).__doc__
