@@ -8,7 +8,7 @@ RUN_READY  := $(VENV)/.installed-run
 TEST_READY := $(VENV)/.installed-test
 DOCS_READY := $(VENV)/.installed-docs
 
-.PHONY: run test bench clean notebooks docs
+.PHONY: run test bench bench-jax clean notebooks docs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,11 @@ bench: $(TEST_READY)
 	$(BIN)/python benchmarks/tensor_vs_torch.py
 	$(BIN)/python benchmarks/compile_scaling.py
 	$(BIN)/python benchmarks/playground_speed.py
+
+# Optional, apart from `bench`: issue 19's step-by-step race against JAX `jit` (JAX goes into benchmarks/.venv-jax,
+# made on first use, never into the package's environment).
+bench-jax: $(TEST_READY)
+	$(BIN)/python benchmarks/tensor_vs_jax.py
 
 # Re-run every notebook in examples/ and store it with its outputs (tests/test_notebooks.py checks they still match).
 notebooks: $(TEST_READY)

@@ -129,6 +129,15 @@ def local_grads(node: Node, g: Any, out: Any, args: Sequence[Any]) -> Sequence[A
     return local
 
 
+def gradient_order(root: Node, inputs: Callable[[Node], Iterable[Node]] | None = None) -> list[Node]:
+    """``topological_order(root)``, whose reverse is the order gradients flow in; nodes that carry ``_seq`` (the
+    number they were made with: Tensors) are sorted by it, so that they are visited newest first."""
+    order = topological_order(root, inputs=inputs)
+    if hasattr(root, "_seq"):
+        order.sort(key=_made)
+    return order
+
+
 def gradients(root: Node, seed: Any, create_graph: bool = False) -> dict[Node, Any]:
     """d(root)/d(node) for every node of root's graph that takes a gradient, starting from ``seed`` at the root.
 
@@ -141,9 +150,7 @@ def gradients(root: Node, seed: Any, create_graph: bool = False) -> dict[Node, A
     """
     seed = root._fit_gradient(seed, create_graph)
     grads: dict[Node, Any] = {} if seed is None else {root: seed}
-    order = topological_order(root)
-    if hasattr(root, "_seq"):  # nodes that carry the number they were made with (Tensors): newest first
-        order.sort(key=_made)
+    order = gradient_order(root)
     node = root
     try:
         for node in reversed(order):

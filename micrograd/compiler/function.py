@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from micrograd.compiler import tensors
 from micrograd.compiler import trace as tracing
 from micrograd.compiler.program import Program
 from micrograd.compiler.trace import CompileError, Structure, TraceWarning, is_number
@@ -177,11 +178,16 @@ class CompiledFunction:
         self.fn, self.static, self.verify = fn, static, verify
         self.name = getattr(fn, "__name__", "function")
         self.programs: dict[Structure, list[Variant]] = {}
-        self.program: Program | None = None
+        self.program: Program | tensors.TensorProgram | None = None
         self.stats: Counter = Counter()
+        self.tensor_calls = tensors.TensorCalls(self)
         functools.update_wrapper(self, fn)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if tensors.takes_arrays(args, kwargs):  # a function of Tensors (compiler/tensors.py)
+            if tensors.active() or tracing.active():
+                return self.fn(*args, **kwargs)
+            return self.tensor_calls(args, kwargs)
         if tracing.active():  # called while another compiled function traces: its graph is part of that trace
             return self.fn(*args, **kwargs)
         key, flat = tracing.flatten(args, kwargs, self.static)
@@ -361,6 +367,10 @@ def compile(fn: Callable[..., Any] | None = None, *, static: tuple[int, ...] = (
       the results differ (the function depends on something the trace could not see). 0 turns the check off.
 
     Usable as ``step = micrograd.compile(loss_fn)`` or as a decorator, ``@micrograd.compile``.
+
+    A call that passes NumPy arrays or Tensors compiles ``fn`` as a function of Tensors (``compiler/tensors.py``):
+    traced per signature (shapes, dtypes, other arguments' values), replayed as the Tensor engine's own array
+    operations; ``static`` does not apply there (every argument that is not an array is a setting).
     """
     if fn is None:
         return lambda f: compile(f, static=static, verify=verify)

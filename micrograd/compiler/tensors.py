@@ -1,0 +1,826 @@
+"""``micrograd.compile`` for functions of Tensors: trace one call, then replay its ops on arrays, forward and back.
+
+The first call of each argument signature (the shapes and dtypes of its arrays and Tensors, and the value of
+anything else) runs the function eagerly while a ``Recorder`` listens to the Tensor engine (``tensor.tracer``):
+every op recorded (with or without grad, inside ``no_grad`` too), every tensor made from an array, every look at
+a tensor's numbers. Its result *is* the eager result. From what was heard, ``TensorProgram`` keeps:
+
+- the forward plan: each op with the slots of its inputs and output, in the order the function ran them;
+- the backward plan: the eager graph of the result, walked once (``autodiff.topological_order``), each op node
+  with its slots and, for each input that takes a gradient, its dtype and shape (as ``autograd.fit`` makes a
+  gradient the input's own);
+- where each leaf comes from: an argument (read each call), or a tensor that existed before the call, a
+  parameter or a constant, whose ``.data`` is read each call (so parameters updated in place are read fresh).
+
+A later call runs the forward plan on the call's arrays and returns one Tensor node (op ``compiled <name>``)
+whose inputs are the tensors that take a gradient; ``backward()`` reaching it runs the backward plan with the
+ops' own rules, summing each slot's gradient in the order the eager engine sums it, so the numbers are the eager
+numbers, to the bit. Where the function looked at a value (``item()``, ``bool(t)``, ``t > 0``, ``numpy()``)
+the replay is used only while that value is the same (its bytes); otherwise the call is traced again.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import math
+import sys
+import traceback
+import warnings
+import weakref
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from micrograd import autodiff, ops
+from micrograd.compiler.trace import CompileError, TraceWarning
+from micrograd.errors import DomainError
+from micrograd.ops import Op
+from micrograd.tensor import array_ops as A
+from micrograd.tensor.tensor import Tensor
+
+tensor_module = sys.modules[Tensor.__module__]  # (``micrograd.tensor.tensor`` is also the name of a function)
+
+#: Programs kept per argument signature (one per pattern of values looked at); past this, calls run eagerly.
+MAX_PROGRAMS = 16
+#: Signatures kept (a number argument is part of the signature: each value is traced); past this, new ones run
+#: eagerly.
+MAX_SIGNATURES = 64
+
+
+def takes_arrays(args: tuple, kwargs: dict) -> bool:
+    """Whether a call passes a Tensor or a NumPy array (then it is compiled as a function of Tensors)."""
+    for a in args:
+        if isinstance(a, (Tensor, np.ndarray)):
+            return True
+    return any(isinstance(a, (Tensor, np.ndarray)) for a in kwargs.values())
+
+
+def signature(args: tuple, kwargs: dict) -> tuple[Any, list[Any]]:
+    """The cache key of a call (shape and dtype of each array and Tensor, whether a Tensor requires grad, the
+    value of anything else) and its arrays and Tensors, in order."""
+    leaves: list[Any] = []
+    key = []
+    for name, a in [*enumerate(args), *sorted(kwargs.items())]:
+        if isinstance(a, Tensor):
+            key.append((name, "T", a.data.shape, a.data.dtype, a.requires_grad))
+            leaves.append(a)
+        elif isinstance(a, np.ndarray):
+            key.append((name, "A", a.shape, a.dtype))
+            leaves.append(a)
+        else:
+            try:
+                hash(a)
+            except TypeError as err:
+                raise CompileError(
+                    f"micrograd.compile: argument {name!r} ({type(a).__name__}) is neither an array nor a Tensor "
+                    "nor hashable: pass arrays and Tensors as arguments of their own"
+                ) from err
+            key.append((name, "S", type(a), a))
+    return tuple(key), leaves
+
+
+def _where() -> str:
+    """The first stack frame outside micrograd: where the user's code looked at a value."""
+    for frame in reversed(traceback.extract_stack()[:-3]):
+        if "/micrograd/" not in frame.filename.replace("\\", "/"):
+            return f"{frame.filename}:{frame.lineno}: {(frame.line or '').strip()}"
+    return "?"
+
+
+class Recorder:
+    """What one traced call did, in order: ``events`` holds ("op", out, op, inputs), ("made", out, source, copy)
+    and ("look", tensor, what, where). Every tensor heard of is kept alive until the program is built, so ids
+    stay unique."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[Any, ...]] = []
+
+    def op(self, out: Tensor, op: Op, inputs: tuple[Tensor, ...]) -> None:
+        self.events.append(("op", out, op, inputs))
+
+    def made(self, out: Tensor, source: Any, copy: bool) -> None:
+        if type(source) is np.ndarray:  # held weakly: an array that dies with the call was computed during it
+            source = weakref.ref(source)
+        self.events.append(("made", out, source, copy))
+
+    def look(self, t: Tensor, what: str, other: Any = None) -> None:
+        """Python saw ``t``'s numbers (``what``: "item()", "<", ...; ``other``: a comparison's other operand). A
+        comparison with a number is guarded by its outcome; any other look by the tensor's numbers themselves."""
+        where = _where()
+        compare = _COMPARE.get(what)
+        if compare is not None and isinstance(other, (int, float)) and not isinstance(other, bool):
+            self.events.append(("look", t, f"{what} {other!r}", where, lambda d: compare(d, other)))
+            return
+        self.events.append(("look", t, what, where, None))
+        if isinstance(other, Tensor):
+            self.events.append(("look", other, what, where, None))
+
+    def __enter__(self) -> Recorder:
+        if tensor_module.tracer is not None:
+            raise CompileError("micrograd.compile: a function of Tensors is already being traced")
+        tensor_module.tracer = self
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        tensor_module.tracer = None
+
+
+_COMPARE = {"<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal}
+
+
+def _seen(data: np.ndarray, observe: Callable[[np.ndarray], Any] | None) -> bytes:
+    """What a look saw, as bytes: the numbers themselves, or a comparison's outcome."""
+    return (data if observe is None else np.asarray(observe(data))).tobytes()
+
+
+def active() -> bool:
+    """Whether a function of Tensors is being traced (a compiled function called inside it runs eagerly)."""
+    return tensor_module.tracer is not None
+
+
+class _Outside:
+    """An array from outside the function that a Tensor was made from, held as a tensor from outside is: the
+    replay reads its ``data`` each call (so a change made in place is seen, as the eager function sees it)."""
+
+    __slots__ = ("data",)
+    requires_grad, label = False, "array"
+
+    def __init__(self, data: np.ndarray):
+        self.data = data
+
+
+class _Rebind:
+    """An op that holds an argument's array (``t[idx]`` with ``idx`` an argument, as ``softmax_cross_entropy``
+    indexes by the classes): each call, a copy of the op holding that call's array.
+
+    An integer index that held no negative number when traced must hold none on a replay (else None: the call is
+    traced again): code that checked the classes when traced (``softmax_cross_entropy`` refuses negative ones)
+    does not run on a replay, and NumPy would quietly count a negative index from the end."""
+
+    __slots__ = ("parts", "step")
+
+    def __init__(self, step: int, parts: list[tuple[str, int | None, int, bool]]):
+        self.step, self.parts = step, parts  # (attribute, position in a tuple or None, argument, non-negative)
+
+    def make(self, op: Op, leaves: list[Any]) -> Op | None:
+        new = copy.copy(op)
+        for attr, pos, k, natural in self.parts:
+            arg = leaves[k]
+            arg = arg.data if isinstance(arg, Tensor) else arg
+            if natural and arg.dtype.kind == "i" and arg.size and arg.min() < 0:
+                return None
+            value = getattr(new, attr)
+            if pos is None:
+                setattr(new, attr, arg)
+            else:
+                setattr(new, attr, (*value[:pos], arg, *value[pos + 1 :]))
+        return new
+
+
+def _arrays_in(op: Op) -> list[tuple[str, int | None, np.ndarray]]:
+    """The arrays an op holds (an index, a condition): attribute, position in a tuple (or None), array."""
+    found: list[tuple[str, int | None, np.ndarray]] = []
+    for attr, value in getattr(op, "__dict__", {}).items():
+        if isinstance(value, np.ndarray):
+            found.append((attr, None, value))
+        elif isinstance(value, tuple):
+            found.extend((attr, i, v) for i, v in enumerate(value) if isinstance(v, np.ndarray))
+    return found
+
+
+def _same_bytes(a: np.ndarray, b: np.ndarray) -> bool:
+    return a.shape == b.shape and a.dtype == b.dtype and a.tobytes() == b.tobytes()
+
+
+class TensorProgram:
+    """One traced call of a function of Tensors, as plans over numbered slots (see the module's docstring).
+
+    ``str(program)`` lists it: the slots read each call, then one line per op, forward order."""
+
+    def __init__(self, name: str, recorder: Recorder, leaves: list[Any], result: Any):
+        self.name = name
+        if not isinstance(result, Tensor):
+            raise CompileError(
+                f"micrograd.compile({name}): a function of arrays must return one Tensor, got {type(result).__name__}"
+            )
+        slot_of: dict[int, int] = {}  # id(tensor) -> slot
+        self.kinds: list[str] = []  # per slot: "arg k", "external", "op", "copy", "view"
+        self.dtypes: list[np.dtype] = []
+        self.shapes: list[tuple[int, ...]] = []
+        self.args: list[tuple[int, int]] = []  # (slot, argument index): a Tensor argument's data, or an array
+        self.externals: list[tuple[int, Tensor]] = []  # (slot, tensor): its .data read each call
+        steps: list[tuple[Any, ...]] = []  # ("op", out, op, ins) | ("convert", out, src, dtype, copy)
+        self.rebinds: list[_Rebind] = []
+        self.constants: set[int] = set()  # slots of tensors made during the call from numbers or outside arrays
+        looks: list[tuple[int, str, str, Any, bytes]] = []
+        arg_ids = {id(a): k for k, a in enumerate(leaves)}
+        arg_arrays = {id(a.data if isinstance(a, Tensor) else a): k for k, a in enumerate(leaves)}
+        data_of: dict[int, int] = {}  # id(array) -> slot, for tensors' data seen so far (Tensor(h.data) copies)
+
+        def new_slot(t: Tensor, kind: str) -> int:
+            slot_of[id(t)] = s = len(self.kinds)
+            self.kinds.append(kind)
+            self.dtypes.append(t.data.dtype)
+            self.shapes.append(t.data.shape)
+            data_of.setdefault(id(t.data), s)
+            return s
+
+        def slot(t: Tensor) -> int:  # a tensor not made by the call: an argument, or read from outside
+            s = slot_of.get(id(t))
+            if s is None:
+                k = arg_ids.get(id(t))
+                if k is not None:
+                    s = new_slot(t, f"arg {k}")
+                    self.args.append((s, k))
+                else:
+                    s = new_slot(t, "external")
+                    self.externals.append((s, t))
+            return s
+
+        def source_slot(source: Any) -> int | None:  # the slot an array or tensor was made from, if any
+            if isinstance(source, Tensor):
+                return slot(source)
+            if not isinstance(source, np.ndarray):
+                return None
+            if id(source) in arg_arrays:
+                k = arg_arrays[id(source)]
+                if isinstance(leaves[k], Tensor):
+                    return slot(leaves[k])
+                s = slot_of.get(id(source))
+                if s is None:
+                    slot_of[id(source)] = s = len(self.kinds)
+                    self.kinds.append(f"arg {k}")
+                    self.dtypes.append(source.dtype)
+                    self.shapes.append(source.shape)
+                    self.args.append((s, k))
+                return s
+            if id(source) in data_of:
+                return data_of[id(source)]
+            for k, a in enumerate(leaves):
+                arr = a.data if isinstance(a, Tensor) else a
+                if np.may_share_memory(source, arr):
+                    raise CompileError(
+                        f"micrograd.compile({name}): a Tensor was made from an array computed by NumPy from "
+                        f"argument {k} (a view or slice of it); the replay cannot recompute it. Make a Tensor of "
+                        "the argument itself and index or reshape the Tensor."
+                    )
+            s = slot_of.get(id(source))
+            if s is None:  # an array from outside (a mask in a closure): read each call, as a tensor from outside
+                slot_of[id(source)] = s = len(self.kinds)
+                self.kinds.append("external")
+                self.dtypes.append(source.dtype)
+                self.shapes.append(source.shape)
+                self.externals.append((s, _Outside(source)))
+            return s
+
+        #: why calls of this signature cannot be replayed (then they run eagerly), or None
+        self.unreplayable: str | None = None
+        holders: dict[int, int] = {}  # id(array) -> how many tensors made while tracing hold it as their data
+        for event in recorder.events:
+            if event[0] == "made":
+                holders[id(event[1].data)] = holders.get(id(event[1].data), 0) + 1
+        for event in recorder.events:
+            kind = event[0]
+            if kind == "op":
+                _, out, op, inputs = event
+                ins = tuple(slot(t) for t in inputs)
+                step = len(steps)
+                parts = []
+                for attr, pos, arr in _arrays_in(op):
+                    if id(arr) in arg_arrays:
+                        natural = arr.dtype.kind == "i" and not (arr.size and arr.min() < 0)
+                        parts.append((attr, pos, arg_arrays[id(arr)], natural))
+                    elif any(np.may_share_memory(arr, a.data if isinstance(a, Tensor) else a) for a in leaves):
+                        raise CompileError(
+                            f"micrograd.compile({name}): op {op.name!r} holds an array computed by NumPy from an "
+                            "argument; the replay cannot recompute it. Pass that array as an argument itself."
+                        )
+                if parts:
+                    self.rebinds.append(_Rebind(step, parts))
+                steps.append(("op", new_slot(out, "op"), op, ins))
+            elif kind == "made":
+                _, out, source, copied = event
+                if isinstance(source, weakref.ref):
+                    source = source()
+                    if source is None or (
+                        source is out.data and sys.getrefcount(source) - 2 <= holders.get(id(source), 0)
+                    ):  # only the tensors made from it hold it: NumPy computed it during the call
+                        self.unreplayable = self.unreplayable or (
+                            "a Tensor was made from an array NumPy computed during the call (at "
+                            f"{out._op or 'an operand'} of shape {out.shape}), which may depend on the arguments"
+                        )
+                src = source_slot(source)
+                if src is None:
+                    self.constants.add(slot(out))  # a constant: a number, or an array from outside
+                elif copied:
+                    steps.append(("convert", new_slot(out, "copy"), src, out.data.dtype, True))
+                else:
+                    steps.append(("convert", new_slot(out, "view"), src, out.data.dtype, False))
+            else:
+                _, t, what, where, observe = event
+                looks.append((slot(t), what, where, observe, _seen(t.data, observe)))
+        self.root = slot(result)
+        self.looks = looks
+        self.result_kind = self.kinds[self.root]
+
+        # --- only what the result (and the looks) need, forward
+        needed = {self.root, *(s for s, *_ in looks)}
+        kept = []
+        for step in reversed(steps):
+            if step[1] in needed:
+                kept.append(step)
+                needed.update(step[3] if step[0] == "op" else (step[2],))
+        kept.reverse()
+        index = {id(step): k for k, step in enumerate(kept)}
+        self.rebinds = [r for r in self.rebinds if id(steps[r.step]) in index]
+        for r in self.rebinds:
+            r.step = index[id(steps[r.step])]
+        self.steps = kept
+        self.plan = [(s[1], s[3] if s[0] == "op" else (s[2],)) for s in kept]  # (output slot, input slots)
+        self.ops: list[Op | None] = [s[2] if s[0] == "op" else None for s in kept]
+        self.forward_fns = [_forward_fn(s) for s in kept]
+
+        # --- backward: the eager graph of the result, within what this call made
+        made_here = {id(t) for t in _made(recorder)}
+        self.targets: list[int] = []  # slots of the tensors the result's gradient reaches (its node's inputs)
+        self.backward_plan: list[tuple[int, int, tuple[int, ...], tuple[Any, ...]]] = []
+        self.op_index = {s[1]: k for k, s in enumerate(kept) if s[0] == "op"}
+        if result.requires_grad and self.result_kind == "op":
+            order = autodiff.gradient_order(result, inputs=lambda n: n._prev if id(n) in made_here else ())
+            for node in reversed(order):
+                s = slot_of[id(node)]
+                if node._maker is None or id(node) not in made_here:
+                    if node.requires_grad:
+                        self.targets.append(s)
+                    continue
+                fits = tuple((x.data.dtype, x.data.shape) if x.requires_grad else None for x in node._prev)
+                ins = tuple(slot_of[id(x)] for x in node._prev)
+                self.backward_plan.append((self.op_index[s], s, ins, fits))
+        self.target_sources = [self._source(s) for s in self.targets]
+        needed = {k: tuple(f is not None for f in fits) for k, _, _, fits in self.backward_plan}
+        self.needed = [needed.get(k) for k in range(len(self.ops))]
+        self.square = [s[0] == "op" and len(s[3]) == 2 and s[3][0] == s[3][1] for s in kept]
+        self.rules = [
+            None if op is None else _backward_fn(op, self.needed[k], self.square[k]) for k, op in enumerate(self.ops)
+        ]
+        self.n = len(self.kinds)
+        self.arg_is_tensor = [isinstance(a, Tensor) for a in leaves]
+        self._run_forward, self._run_backward = _generate(self)
+
+    def _source(self, s: int) -> tuple[str, Any]:
+        """Where the tensor of a target slot is found on each call: an argument, or a tensor from outside."""
+        for slot, k in self.args:
+            if slot == s:
+                return ("arg", k)
+        for slot, t in self.externals:
+            if slot == s:
+                return ("external", t)
+        raise CompileError(
+            f"micrograd.compile({self.name}): a tensor made inside the function from another one requires grad "
+            "(Tensor(t, requires_grad=True)); make it outside the function"
+        )
+
+    # ------------------------------------------------------------------------------------------ replay
+    def forward(self, leaves: list[Any]) -> tuple[list[Any], list[Op | None], list[Any]] | None:
+        """The slots' arrays for this call, the call's ops and their backward rules; None where a look would see
+        something else (or a rebound index would be read otherwise)."""
+        ops, fns, rules = self.ops, self.forward_fns, self.rules
+        if self.rebinds:
+            ops, fns, rules = list(ops), list(fns), list(rules)
+            for r in self.rebinds:
+                op = r.make(ops[r.step], leaves)
+                if op is None:
+                    return None
+                ops[r.step], fns[r.step] = op, _forward_fn(("op", None, op, ()))
+                rules[r.step] = _backward_fn(op, self.needed[r.step], self.square[r.step])
+        vals = self._run_forward(leaves, [t.data for _, t in self.externals], fns)
+        for s, _, _, observe, seen in self.looks:
+            if _seen(vals[s], observe) != seen:
+                return None
+        return vals, ops, rules
+
+    def forward_loop(self, leaves: list[Any], fns: list[Callable[..., Any]]) -> list[Any]:
+        """The forward plan run step by step: what the generated forward does (``_generate``), kept as its
+        reference (a test compares them)."""
+        vals: list[Any] = [None] * self.n
+        for s, k in self.args:
+            a = leaves[k]
+            vals[s] = a.data if isinstance(a, Tensor) else a
+        for s, t in self.externals:
+            vals[s] = t.data
+        for fn, (out, ins) in zip(fns, self.plan):
+            if len(ins) == 1:
+                r = fn(vals[ins[0]])
+            elif len(ins) == 2:
+                r = fn(vals[ins[0]], vals[ins[1]])
+            else:
+                r = fn(*[vals[i] for i in ins])
+            if type(r) is not np.ndarray:
+                r = np.asarray(r, dtype=self.dtypes[out])
+            vals[out] = r
+        return vals
+
+    def backward(self, vals: list[Any], ops: list[Op | None], rules: list[Any], seed: np.ndarray) -> list[Any]:
+        """The gradient of each target slot, from ``seed`` at the result (the generated backward; where it raises,
+        the step-by-step one, whose error names the op)."""
+        try:
+            return self._run_backward(vals, rules, seed)
+        except Exception:
+            return self.backward_loop(vals, ops, rules, seed)
+
+    def backward_loop(self, vals: list[Any], ops: list[Op | None], rules: list[Any], seed: np.ndarray) -> list[Any]:
+        """``autodiff.gradients`` over the backward plan, step by step: what the generated backward does, kept as
+        its reference (a test compares them)."""
+        grads: list[Any] = [None] * self.n
+        grads[self.root] = seed
+        ndarray = np.ndarray
+        for k, out, ins, fits in self.backward_plan:
+            g = grads[out]
+            if g is None:
+                continue
+            rule = rules[k]
+            try:
+                if len(ins) == 1:
+                    local = rule(g, vals[out], vals[ins[0]])
+                elif len(ins) == 2:
+                    local = rule(g, vals[out], vals[ins[0]], vals[ins[1]])
+                else:
+                    local = rule(g, vals[out], *[vals[i] for i in ins])
+            except (ArithmeticError, ValueError) as err:
+                if isinstance(err, DomainError):
+                    raise
+                raise DomainError(
+                    f"backward through {ops[k].name}: the derivative is undefined or infinite: {err}"
+                ) from err
+            if type(local) is not tuple or len(local) != len(ins):
+                raise TypeError(
+                    f"op {ops[k].name!r}: backward() must return a tuple with one gradient per input ({len(ins)}), "
+                    f"got {local!r}"
+                )
+            for i, gx, f in zip(ins, local, fits):
+                if f is not None:
+                    if type(gx) is not ndarray or gx.dtype != f[0] or gx.shape != f[1]:
+                        gx = _fit(f, gx)  # cast, broadcast or sum to the input's own
+                    old = grads[i]
+                    grads[i] = gx if old is None else old + gx
+        return [grads[s] for s in self.targets]
+
+    # ------------------------------------------------------------------------------------------ showing
+    def __str__(self) -> str:
+        def shown(s: int) -> str:
+            return f"%{s}"
+
+        lines = [
+            f"tensor program {self.name}: {len(self.steps)} steps, {len(self.backward_plan)} op nodes backward, "
+            f"{len(self.targets)} tensors take gradients, {len(self.looks)} guarded looks"
+        ]
+        for s, k in self.args:
+            lines.append(f"  {shown(s)} = argument {k}  {self.shapes[s]} {self.dtypes[s].name}")
+        for s, t in self.externals:
+            if s in self.constants:
+                what = f"constant {t.data.item()!r}" if t.data.size == 1 else "constant"
+            else:
+                what = "parameter" if t.requires_grad else "tensor from outside"
+                what = "array from outside" if isinstance(t, _Outside) else what + (f" {t.label!r}" if t.label else "")
+            lines.append(f"  {shown(s)} = {what}  {self.shapes[s]} {self.dtypes[s].name}")
+        for step in self.steps:
+            out = step[1]
+            if step[0] == "op":
+                args = ", ".join(shown(i) for i in step[3])
+                lines.append(f"  {shown(out)} = {step[2].name}({args})  {self.shapes[out]} {self.dtypes[out].name}")
+            else:
+                how = "copy" if step[4] else "view"  # Tensor(a); an operand array or detach()
+                lines.append(f"  {shown(out)} = {how}({shown(step[2])})  {self.shapes[out]} {self.dtypes[out].name}")
+        for s, what, where, _, _ in self.looks:
+            lines.append(f"  guard: {shown(s)} as traced ({what} at {where})")
+        lines.append(f"  return {shown(self.root)}")
+        return "\n".join(lines)
+
+
+# ------------------------------------------------------------------------------- generated code
+# The plans, unrolled into straight-line Python (one line per op, slots as local variables), so a replay pays no
+# loop, no list of slots and no test of which gradient comes first: it is what ``forward_loop`` and
+# ``backward_loop`` do, written out once per program. Only numbers go into the source (slot and step indices,
+# shapes); functions, ops and dtypes are passed in.
+
+
+def _generate(p: TensorProgram) -> tuple[Callable[..., list[Any]], Callable[..., list[np.ndarray]]]:
+    namespace: dict[str, Any] = {"ndarray": np.ndarray, "asarray": np.asarray, "fit": _fit}
+    namespace.update({f"D{s}": dtype for s, dtype in enumerate(p.dtypes)})
+    lines = ["def forward(leaves, externals, fns):"]
+    lines += [f"    v{s} = leaves[{k}]{'.data' if p.arg_is_tensor[k] else ''}" for s, k in p.args]
+    lines += [f"    v{s} = externals[{j}]" for j, (s, _) in enumerate(p.externals)]
+    for k, (out, ins) in enumerate(p.plan):
+        lines.append(f"    v{out} = fns[{k}]({', '.join(f'v{i}' for i in ins)})")
+        lines.append(f"    if type(v{out}) is not ndarray: v{out} = asarray(v{out}, dtype=D{out})")
+    known = {s for s, _ in p.args} | {s for s, _ in p.externals} | {out for out, _ in p.plan}
+    lines.append(f"    return [{', '.join(f'v{s}' if s in known else 'None' for s in range(p.n))}]")
+    lines.append("")
+    lines.append("def backward(v, rules, seed):")
+    lines.append(f"    g{p.root} = seed")
+    has = {p.root}
+    for k, out, ins, fits in p.backward_plan:
+        lines.append(f"    local = rules[{k}](g{out}, v[{out}], {', '.join(f'v[{i}]' for i in ins)})")
+        if not p.ops[k].builtin:
+            lines.append(f"    if type(local) is not tuple or len(local) != {len(ins)}: raise TypeError")
+        for j, (i, f) in enumerate(zip(ins, fits)):
+            if f is None:
+                continue
+            lines.append(f"    gx = local[{j}]")
+            check = f"type(gx) is not ndarray or gx.shape != {f[1]!r} or gx.dtype != D{i}"
+            lines.append(f"    if {check}: gx = fit((D{i}, {f[1]!r}), gx)")
+            lines.append(f"    g{i} = g{i} + gx" if i in has else f"    g{i} = gx")
+            has.add(i)
+    lines.append(f"    return [{', '.join(f'g{s}' for s in p.targets)}]")
+    exec(compile("\n".join(lines), f"<compiled {p.name}>", "exec"), namespace)  # our own source: numbers only
+    return namespace["forward"], namespace["backward"]
+
+
+# ------------------------------------------------------------------------------- the common ops, direct
+# The same NumPy calls as the ops' own rules (ops.py, array_ops.py) make on arrays, in the same order, without
+# going through Op.__call__ for each op used inside a rule: the numbers are the rules' numbers, to the bit (the
+# tests compare bytes). Only the exact built-in classes: a subclass (a custom op) runs its own rule.
+
+
+def _swap(x: np.ndarray) -> np.ndarray:
+    n = x.ndim
+    return x.transpose((*range(n - 2), n - 1, n - 2))  # array_ops.swap_last
+
+
+def _broadcast(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    out = np.empty(shape, dtype=np.result_type(g))  # array_ops.BroadcastTo
+    out[...] = g
+    return out
+
+
+def _kept(op: Any, g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    return g if op.keepdims or op.axis is None else g.reshape(A._keep_shape(shape, op.axis))
+
+
+def _mean_back(op: Any, g: Any, out: Any, x: Any) -> tuple[Any, ...]:
+    n = x.size // max(out.size, 1) if x.size else 0  # the broadcast copy times 1/n is the view times 1/n
+    return (np.broadcast_to(_kept(op, g, x.shape), x.shape) * (1.0 / n if n else math.nan),)
+
+
+def _log_softmax_back(op: Any, g: Any, out: Any, x: Any) -> tuple[Any, ...]:
+    return (g - np.exp(out) * g.sum(axis=None if op.axis is None else (op.axis,), keepdims=True),)
+
+
+def _pow_const_back(op: Any, g: Any, out: Any, x: Any) -> tuple[Any, ...]:
+    n = op.n
+    return (g * (n * x ** (n - 1)) if n != 0 else 0.0,)
+
+
+BACKWARD: dict[type, Callable[..., tuple[Any, ...]]] = {
+    ops.Add: lambda op, g, out, x, y: (g, g),
+    ops.Sub: lambda op, g, out, x, y: (g, -g),
+    ops.Mul: lambda op, g, out, x, y: (g * y, g * x),
+    ops.Div: lambda op, g, out, x, y: (g / y, -g * (out / y)),
+    ops.Neg: lambda op, g, out, x: (-g,),
+    ops.ReLU: lambda op, g, out, x: (np.where(x <= 0, 0.0, g),),
+    ops.Tanh: lambda op, g, out, x: (g * (1 - out * out),),
+    ops.PowConst: _pow_const_back,
+    A.MatMul: lambda op, g, out, x, y: (np.matmul(g, _swap(y)), np.matmul(_swap(x), g)),
+    A.Sum: lambda op, g, out, x: (_broadcast(_kept(op, g, x.shape), x.shape),),
+    A.Mean: _mean_back,
+    A.Reshape: lambda op, g, out, x: (g.reshape(x.shape),),
+    A.LogSoftmax: _log_softmax_back,
+    A.GetItem: lambda op, g, out, x: (A.ScatterAdd(op.index, x.shape).forward(g),),
+}
+
+FORWARD: dict[type, Callable[..., Any]] = {
+    ops.ReLU: lambda x: np.where(x <= 0, 0.0, x),
+    ops.Tanh: np.tanh,
+    ops.Exp: np.exp,
+}
+
+
+def _square_back(g: Any, out: Any, x: Any, y: Any) -> tuple[Any, Any]:
+    gx = g * x  # g * y is the same product, bit for bit: y is x
+    return gx, gx
+
+
+def _fit(f: tuple[np.dtype, tuple[int, ...]], g: Any) -> np.ndarray:
+    """``autograd.fit`` for an input that requires grad (``f``: its dtype and shape), with the array ops' forwards
+    called directly: the same numbers."""
+    dtype, shape = f
+    if type(g) is not np.ndarray:
+        g = np.asarray(g, dtype=dtype)
+    if g.dtype != dtype:
+        g = A.Cast(dtype).forward(g)
+    if g.shape != shape:
+        fits = np.broadcast_shapes(g.shape, shape) == shape
+        g = A.BroadcastTo(shape).forward(g) if fits else A.sum_to(g, shape)
+    return g
+
+
+def _backward_fn(op: Op, needed: tuple[bool, ...] | None = None, square: bool = False) -> Callable[..., Any]:
+    """How the backward plan runs an op's rule: (g, out, *xs) -> one gradient per input (None for an input that
+    takes none, where ``needed`` says so and the rule is one of ours: a matmul or product skips that half; and
+    x * x, ``square``, computes g * x once for both)."""
+    kind = type(op)
+    if square and kind is ops.Mul:
+        return _square_back
+    if needed == (False, True) and kind in (A.MatMul, ops.Mul):
+        if kind is A.MatMul:
+            return lambda g, out, x, y: (None, np.matmul(_swap(x), g))
+        return lambda g, out, x, y: (None, g * x)
+    if needed == (True, False) and kind in (A.MatMul, ops.Mul):
+        if kind is A.MatMul:
+            return lambda g, out, x, y: (np.matmul(g, _swap(y)), None)
+        return lambda g, out, x, y: (g * y, None)
+    fast = BACKWARD.get(kind)
+    if fast is None:
+        return op.backward
+    return functools.partial(fast, op)
+
+
+def _made(recorder: Recorder) -> list[Tensor]:
+    return [e[1] for e in recorder.events if e[0] in ("op", "made")]
+
+
+def _forward_fn(step: tuple[Any, ...]) -> Callable[..., Any]:
+    """The function a forward step runs on arrays: as the Tensor engine runs it."""
+    if step[0] == "convert":
+        dtype, copied = step[3], step[4]
+        if copied:
+            return lambda x: np.array(x, dtype=dtype)  # Tensor(x): a copy in the tensor's dtype
+        return lambda x: np.asarray(x, dtype=dtype)  # detach(), an operand array: the same array
+    op = step[2]
+    fast = FORWARD.get(type(op))
+    if fast is not None:
+        return fast
+    if op.builtin:
+        return op.forward_array
+    return lambda *xs: A.forward(op, *xs)
+
+
+class Compiled(Op):
+    """The op of a replayed call's result: its inputs are the tensors the result's gradient reaches, and its
+    backward replays the program's backward plan on the call's arrays."""
+
+    def __init__(self, program: TensorProgram, vals: list[Any], ops: list[Op | None], rules: list[Any]):
+        self.program, self.vals, self.ops, self.rules = program, vals, ops, rules
+        self.name = f"compiled {program.name}"
+
+    def backward(self, g: Any, out: Any, *inputs: Any) -> tuple[Any, ...]:
+        if isinstance(g, Tensor):
+            raise CompileError(
+                f"micrograd.compile({self.program.name}): a compiled call passes first derivatives only; for "
+                "create_graph=True call the function itself (uncompiled)"
+            )
+        return tuple(self.program.backward(self.vals, self.ops, self.rules, g))
+
+
+class TensorCalls:
+    """The Tensor half of a compiled function: its programs by argument signature, tracing and replaying."""
+
+    def __init__(self, owner: Any):
+        self.owner = owner
+        self.programs: dict[Any, list[TensorProgram]] = {}
+        self.checks: dict[int, int] = {}  # id(program) -> replays still to check against the eager engine
+
+    def __call__(self, args: tuple, kwargs: dict) -> Any:
+        owner = self.owner
+        key, leaves = signature(args, kwargs)
+        variants = self.programs.get(key)
+        if variants is None:
+            return self._trace(key, args, kwargs, leaves)
+        if not variants or variants[0].unreplayable:  # values kept changing, or a NumPy computation: eager
+            owner.stats["eager"] += 1
+            return owner.fn(*args, **kwargs)
+        for program in variants:
+            try:
+                found = program.forward(leaves)
+            except Exception:  # an op that raises: the eager engine raises it, with its message
+                return self._trace(key, args, kwargs, leaves)
+            if found is None:
+                continue  # a look would see another value: another program, or a new trace
+            owner.program = program
+            owner.stats["replayed"] += 1
+            out = self._result(program, found, leaves)
+            if self.checks.get(id(program), 0) > 0:
+                self.checks[id(program)] -= 1
+                self._check(program, out, args, kwargs)
+            return out
+        return self._trace(key, args, kwargs, leaves)
+
+    def _trace(self, key: Any, args: tuple, kwargs: dict, leaves: list[Any]) -> Any:
+        owner = self.owner
+        if key not in self.programs and len(self.programs) >= MAX_SIGNATURES:
+            if owner.stats["eager"] == 0:
+                warnings.warn(
+                    f"micrograd.compile({owner.name}): {MAX_SIGNATURES} argument signatures traced (shapes, dtypes "
+                    "and the values of number arguments): calls with new ones run eagerly. Pass a number that "
+                    "changes every call (a learning rate) as a 0-d array or a Tensor.",
+                    TraceWarning,
+                    stacklevel=4,
+                )
+            owner.stats["eager"] += 1
+            return owner.fn(*args, **kwargs)
+        with Recorder() as recorder:
+            result = owner.fn(*args, **kwargs)
+        owner.stats["traced"] += 1
+        program = TensorProgram(owner.name, recorder, leaves, result)
+        del recorder
+        if program.unreplayable:
+            warnings.warn(
+                f"micrograd.compile({owner.name}): {program.unreplayable}. Calls with these shapes run eagerly. "
+                "Do that computation with Tensor ops (pass the array as a Tensor: -Tensor(y) rather than -y), or "
+                "outside the function, passing its result as an argument.",
+                TraceWarning,
+                stacklevel=4,
+            )
+            self.programs[key] = [program]
+            owner.program = program
+            return result
+        if program.looks:
+            _, what, where, _, _ = program.looks[0]
+            more = len(program.looks) - 1
+            warnings.warn(
+                f"micrograd.compile({owner.name}): Python looked at a Tensor's numbers while tracing ({what} at "
+                f"{where}{f', and {more} more' if more else ''}). The program is replayed only for calls where "
+                "those numbers are the same; other calls are traced again.",
+                TraceWarning,
+                stacklevel=4,
+            )
+        variants = self.programs.setdefault(key, [])
+        if len(variants) < MAX_PROGRAMS:
+            variants.append(program)
+            self.checks[id(program)] = owner.verify
+            owner.program = program
+        else:
+            variants.clear()
+            warnings.warn(
+                f"micrograd.compile({owner.name}): {MAX_PROGRAMS} programs for one argument signature (the "
+                "function looks at values that keep changing): from now on such calls run on the eager engine.",
+                TraceWarning,
+                stacklevel=4,
+            )
+        return result
+
+    def _result(
+        self, program: TensorProgram, found: tuple[list[Any], list[Any], list[Any]], leaves: list[Any]
+    ) -> Tensor:
+        vals, ops, rules = found
+        root = program.root
+        if program.result_kind not in ("op", "copy", "view"):
+            for s, k in program.args:  # the function returned an argument, or a tensor from outside, itself
+                if s == root and isinstance(leaves[k], Tensor):
+                    return leaves[k]
+            for s, t in program.externals:
+                if s == root:
+                    return t
+        out = Tensor.__new__(Tensor)
+        out.data, out.grad, out.label = vals[root], None, ""
+        if program.targets:
+            inputs = tuple(leaves[x] if kind == "arg" else x for kind, x in program.target_sources)
+            op = Compiled(program, vals, ops, rules)
+            out.requires_grad, out._prev, out._maker, out._op = True, inputs, op, op.name
+        else:
+            out.requires_grad, out._prev, out._maker, out._op = False, (), None, ""
+        return out
+
+    def _check(self, program: TensorProgram, out: Tensor, args: tuple, kwargs: dict) -> None:
+        """Trace the call again and compare: the result, and every array the program holds (constants made
+        from numbers the trace could not see, indices found from values) must be what this call makes."""
+        owner = self.owner
+        _, leaves = signature(args, kwargs)
+        with Recorder() as recorder:
+            eager = owner.fn(*args, **kwargs)
+        again = TensorProgram(owner.name, recorder, leaves, eager)
+        del recorder
+        problem = _difference(program, again)
+        if problem is None and not _same_bytes(np.asarray(out.data), np.asarray(eager.data)):
+            problem = f"the result ({out.data!r} replayed, {eager.data!r} eager)"
+        if problem is not None:
+            raise CompileError(
+                f"micrograd.compile({owner.name}): the replay differs from the function on this call: {problem}. "
+                "The function depends on something the trace could not see: numbers read from a Tensor's .data, "
+                "NumPy computations on the arguments, max(dim)/argmax indices, random numbers. Compute those "
+                "outside the compiled function and pass them as arguments (or do them with Tensor ops)."
+            )
+
+
+def _difference(a: TensorProgram, b: TensorProgram) -> str | None:
+    """What differs between two traces of one signature (None: the same program)."""
+    if len(a.steps) != len(b.steps) or len(a.externals) != len(b.externals):
+        return "the number of ops"
+    bound = {(r.step, attr, pos) for r in a.rebinds for attr, pos, _, _ in r.parts}
+    for k, (sa, sb) in enumerate(zip(a.steps, b.steps)):
+        if sa[0] != sb[0] or (sa[0] == "op" and type(sa[2]) is not type(sb[2])):
+            return f"the op {sa[2].name if sa[0] == 'op' else sa[0]!r}"
+        if sa[0] == "op":
+            numbers_a = {k: v for k, v in vars(sa[2]).items() if isinstance(v, (int, float, tuple, str))}
+            numbers_b = {k: v for k, v in vars(sb[2]).items() if isinstance(v, (int, float, tuple, str))}
+            if any(not isinstance(v, tuple) and v != numbers_b.get(k) and v == v for k, v in numbers_a.items()):
+                return f"a number held by op {sa[2].name!r}"
+            for (attr, pos, x), (_, _, y) in zip(_arrays_in(sa[2]), _arrays_in(sb[2])):
+                if (k, attr, pos) not in bound and not _same_bytes(x, y):
+                    return f"an array held by op {sa[2].name!r} (its {attr})"
+    for (_, ta), (_, tb) in zip(a.externals, b.externals):
+        if ta is not tb and not _same_bytes(ta.data, tb.data):
+            return "a constant tensor made while tracing"
+    return None
