@@ -1,7 +1,7 @@
 """``micrograd.compile`` for functions of Tensors: trace one call, then replay its ops on arrays, forward and back.
 
 The first call of each argument signature (the shapes and dtypes of its arrays and Tensors, and the value of
-anything else) runs the function eagerly while a ``Recorder`` listens to the Tensor engine (``tensor.tracer``):
+anything else) runs the function eagerly while a ``Recorder`` listens to the Tensor engine (``tensor.mode.tracer``):
 every op recorded (with or without grad, inside ``no_grad`` too), every tensor made from an array, every look at
 a tensor's numbers. Its result *is* the eager result. From what was heard, ``TensorProgram`` keeps:
 
@@ -38,9 +38,8 @@ from micrograd.compiler.trace import CompileError, TraceWarning
 from micrograd.errors import DomainError
 from micrograd.ops import Op
 from micrograd.tensor import array_ops as A
+from micrograd.tensor import mode
 from micrograd.tensor.tensor import Tensor
-
-tensor_module = sys.modules[Tensor.__module__]  # (``micrograd.tensor.tensor`` is also the name of a function)
 
 #: Programs kept per argument signature (one per pattern of values looked at); past this, calls run eagerly.
 MAX_PROGRAMS = 16
@@ -118,13 +117,13 @@ class Recorder:
             self.events.append(("look", other, what, where, None))
 
     def __enter__(self) -> Recorder:
-        if tensor_module.tracer is not None:
+        if mode.tracer is not None:
             raise CompileError("micrograd.compile: a function of Tensors is already being traced")
-        tensor_module.tracer = self
+        mode.tracer = self
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        tensor_module.tracer = None
+        mode.tracer = None
 
 
 _COMPARE = {"<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal}
@@ -137,7 +136,7 @@ def _seen(data: np.ndarray, observe: Callable[[np.ndarray], Any] | None) -> byte
 
 def active() -> bool:
     """Whether a function of Tensors is being traced (a compiled function called inside it runs eagerly)."""
-    return tensor_module.tracer is not None
+    return mode.tracer is not None
 
 
 class _Outside:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
+from micrograd.tensor import mode
 from micrograd.tensor.args import Axis, dims, nonempty, numbers, one_dim, transpose_dims
 from micrograd.tensor.mode import is_grad_enabled
 
@@ -41,10 +42,14 @@ class TorchMethods:
         return self.data.ndim
 
     def tolist(self) -> Any:
+        if mode.tracer is not None:
+            mode.tracer.look(self, "tolist()")
         return self.data.tolist()
 
     def __bool__(self) -> bool:
         """The truth of the one element; more (or none) is an error, as in PyTorch and NumPy."""
+        if mode.tracer is not None:
+            mode.tracer.look(self, "bool()")
         if self.data.size != 1:
             raise RuntimeError(
                 f"the truth of a Tensor with {self.data.size} elements is ambiguous: compare and reduce it, "
@@ -193,6 +198,8 @@ def _in_place(t: Tensor, fn: Any, other: Any) -> Tensor:
 
 def _pick(t: Tensor, name: str, dim: Any, keepdim: bool, numpy: dict[str, Any]) -> Any:
     """``max``/``min``: the extreme of everything, or PyTorch's (values, indices) along one axis."""
+    if mode.tracer is not None and dim is not None:
+        mode.tracer.look(t, f"{name}(dim)")  # the index found is held by the graph
     if numpy:
         raise TypeError(
             f"{name}({', '.join(numpy)}=...) is NumPy's spelling, whose result (the values alone) differs from "
@@ -212,6 +219,8 @@ def _pick(t: Tensor, name: str, dim: Any, keepdim: bool, numpy: dict[str, Any]) 
 
 
 def _arg(t: Tensor, name: str, dim: int | None, keepdim: bool) -> np.ndarray:
+    if mode.tracer is not None:
+        mode.tracer.look(t, f"{name}()")
     if dim is not None:
         dim = one_dim(name, dim, t.ndim) if t.ndim else None
     nonempty(name, t.shape, ((dim,) if dim is not None else None, keepdim))

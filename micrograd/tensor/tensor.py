@@ -33,10 +33,6 @@ _next_seq = itertools.count().__next__
 
 Flag = bool | None  # keepdim, keepdims, unbiased: None when not given
 
-#: While ``micrograd.compile`` traces a function of Tensors, its recorder (``compiler/tensors.py``): told of every
-#: op recorded, every tensor made from an array, and every look at a tensor's numbers. None otherwise.
-tracer: Any = None
-
 
 class Tensor(ops.Functions, TorchMethods):
     """An array and its gradient, in a graph of the operations that made it (PyTorch-like).
@@ -73,8 +69,8 @@ class Tensor(ops.Functions, TorchMethods):
         self._op = ""
         self._seq = _next_seq()
         self.label = label
-        if tracer is not None:
-            tracer.made(self, source, copy=True)
+        if mode.tracer is not None:
+            mode.tracer.made(self, source, copy=True)
 
     # ------------------------------------------------------------------------------------ inspection
     @property
@@ -98,52 +94,21 @@ class Tensor(ops.Functions, TorchMethods):
         return len(self.data)
 
     def item(self) -> float:
-        if tracer is not None:
-            tracer.look(self, "item()")
+        if mode.tracer is not None:
+            mode.tracer.look(self, "item()")
         return self.data.item()
 
     def numpy(self) -> np.ndarray:
-        if tracer is not None:
-            tracer.look(self, "numpy()")
+        if mode.tracer is not None:
+            mode.tracer.look(self, "numpy()")
         return self.data
-
-    # (what reads the numbers into Python tells a compile trace: it may guard on them; see compiler/tensors.py)
-    def __bool__(self) -> bool:
-        if tracer is not None:
-            tracer.look(self, "bool()")
-        return TorchMethods.__bool__(self)
-
-    def tolist(self) -> Any:
-        if tracer is not None:
-            tracer.look(self, "tolist()")
-        return TorchMethods.tolist(self)
-
-    def max(self, dim: int | None = None, keepdim: bool = False, **numpy: Any) -> Any:
-        if tracer is not None and dim is not None:
-            tracer.look(self, "max(dim)")  # the index found is held by the graph
-        return TorchMethods.max(self, dim, keepdim, **numpy)
-
-    def min(self, dim: int | None = None, keepdim: bool = False, **numpy: Any) -> Any:
-        if tracer is not None and dim is not None:
-            tracer.look(self, "min(dim)")
-        return TorchMethods.min(self, dim, keepdim, **numpy)
-
-    def argmax(self, dim: int | None = None, keepdim: bool = False) -> np.ndarray:
-        if tracer is not None:
-            tracer.look(self, "argmax()")
-        return TorchMethods.argmax(self, dim, keepdim)
-
-    def argmin(self, dim: int | None = None, keepdim: bool = False) -> np.ndarray:
-        if tracer is not None:
-            tracer.look(self, "argmin()")
-        return TorchMethods.argmin(self, dim, keepdim)
 
     def detach(self) -> Tensor:
         """The same data (shared, not copied), cut from the graph."""
         out = Tensor.__new__(Tensor)
         _init(out, self.data)
-        if tracer is not None:
-            tracer.made(out, self, copy=False)
+        if mode.tracer is not None:
+            mode.tracer.made(out, self, copy=False)
         return out
 
     def __repr__(self) -> str:
@@ -196,23 +161,23 @@ class Tensor(ops.Functions, TorchMethods):
         return matmul(other, self)
 
     def __lt__(self, other: Any) -> np.ndarray:
-        if tracer is not None:
-            tracer.look(self, "<", other)
+        if mode.tracer is not None:
+            mode.tracer.look(self, "<", other)
         return self.data < _data(other)
 
     def __le__(self, other: Any) -> np.ndarray:
-        if tracer is not None:
-            tracer.look(self, "<=", other)
+        if mode.tracer is not None:
+            mode.tracer.look(self, "<=", other)
         return self.data <= _data(other)
 
     def __gt__(self, other: Any) -> np.ndarray:
-        if tracer is not None:
-            tracer.look(self, ">", other)
+        if mode.tracer is not None:
+            mode.tracer.look(self, ">", other)
         return self.data > _data(other)
 
     def __ge__(self, other: Any) -> np.ndarray:
-        if tracer is not None:
-            tracer.look(self, ">=", other)
+        if mode.tracer is not None:
+            mode.tracer.look(self, ">=", other)
         return self.data >= _data(other)
 
     __hash__ = object.__hash__
@@ -358,12 +323,12 @@ def _record(data: np.ndarray, op: Op, inputs: tuple[Tensor, ...]) -> Tensor:
         for t in inputs:
             if t.requires_grad:
                 out.requires_grad, out._prev, out._maker, out._op = True, inputs, op, op.name
-                if tracer is not None:
-                    tracer.op(out, op, inputs)
+                if mode.tracer is not None:
+                    mode.tracer.op(out, op, inputs)
                 return out
     out.requires_grad, out._prev, out._maker, out._op = False, (), None, ""
-    if tracer is not None:
-        tracer.op(out, op, inputs)
+    if mode.tracer is not None:
+        mode.tracer.op(out, op, inputs)
     return out
 
 
@@ -375,8 +340,8 @@ def _constant(x: Any, dtype: Any) -> Tensor:
         raise TypeError(f"Tensor ops take Tensors, arrays or real numbers, not {type(x).__name__}")
     out = Tensor.__new__(Tensor)
     _init(out, np.asarray(x, dtype=dtype))
-    if tracer is not None:
-        tracer.made(out, x, copy=False)
+    if mode.tracer is not None:
+        mode.tracer.made(out, x, copy=False)
     return out
 
 
