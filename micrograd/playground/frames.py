@@ -15,7 +15,9 @@ from micrograd.training.engines import ENGINES
 
 GRID = 40  # decision-boundary resolution
 THUMB = 12  # neuron-thumbnail resolution
-DIVERGED = "the network diverged: its numbers overflow (left blank in the pictures); lower the learning rate and reset"
+DIVERGED = (
+    "the network diverged: its numbers overflow (left blank in the pictures); lower the learning rate, then reset"
+)
 
 
 def _grid(bounds: list[float], n: int) -> np.ndarray:

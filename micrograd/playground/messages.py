@@ -86,7 +86,7 @@ FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "reset": ((), ()),
     "speed": (("steps_per_second",), ()),
     "add_point": (("point",), ()),
-    "select": (("index",), ()),
+    "select": (("index",), ("set",)),
     "fd": (("node",), ()),
     "export_model": ((), ()),
     "import_model": (("model",), ()),

@@ -11,6 +11,7 @@ runs their methods in worker threads, one at a time, under TURNS.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from typing import Any
@@ -21,6 +22,11 @@ from micrograd.playground import explain, frames
 from micrograd.playground import messages as msg
 from micrograd.train import Diverged, Run
 from micrograd.training.padded import Padded
+
+#: Settings a running model takes at once (its weights and data kept); any other change starts a new run.
+LIVE_SETTINGS = ("lr", "l2", "optimizer", "batch_size", "activation")
+#: What the page says to do when training stops on a number that is not finite.
+ADVICE = "lower the learning rate, then reset"
 
 #: The playground's engine: compiled, one program per padded batch size.
 PLAYGROUND_ENGINE = Padded()
@@ -57,6 +63,7 @@ class Session:
         self.steps_per_second = 30
         self.playing = False
         self.selected = 0
+        self.selected_set = "train"  # or "test": the set the shown example comes from
         self.reset()
 
     # ------------------------------------------------------------------------------------- building
@@ -90,7 +97,10 @@ class Session:
         explain.label_parameters(run.model)
         self.history: list[list[Any]] = []  # [step, train loss, train accuracy] per step, not yet sent
         self.error: str | None = None
-        self.selected = min(self.selected, max(len(self.X_train) - 1, 0))
+        if self.selected_set == "test" and self.selected >= len(self.X_test):
+            self.selected_set = "train"
+        if self.selected_set == "train":
+            self.selected = min(self.selected, max(len(self.X_train) - 1, 0))
         self.graph_root = None
 
     # the run's parts, by the names the rest of the playground uses
@@ -111,9 +121,9 @@ class Session:
             return
         try:
             self.run.step()
-        except Diverged as err:
+        except Diverged:
             self.playing = False
-            self.error = f"training stopped at step {self.step_count}: {err}; lower the learning rate and reset"
+            self.error = f"{_divergence(self.run.loss_log[-1])} at step {self.step_count}: {ADVICE}"
         self.history.append([self.step_count, self.run.loss_log[-1], self.run.accuracy_log[-1]])
         self.graph_root = None  # the example's graph is rebuilt with the new weights
 
@@ -150,18 +160,20 @@ class Session:
         return out
 
     def graph(self) -> dict[str, Any] | None:
-        if not self.X_train:
+        X, y = (self.X_test, self.y_test) if self.selected_set == "test" else (self.X_train, self.y_train)
+        if not X:
             return None
-        x, label = self.X_train[self.selected], self.y_train[self.selected]
+        x, label = X[self.selected], y[self.selected]
         try:
             self.graph_root = explain.example_loss(self.model, self.config["loss"], x, label)
         except ArithmeticError as err:  # this example's forward pass fails: show the graph up to the failure
             self.graph_root = None
             out = explain.failed_graph(err)
-            out.update(example=self.selected, x=x, label=label)
-            return out
-        out = explain.graph(self.graph_root)
-        out.update(example=self.selected, x=x, label=label)
+        else:
+            out = explain.graph(self.graph_root)
+        if out["failure"]:  # the page gets words, not Python's error text
+            out["failure"] = _failure_words(self.graph_root is None)
+        out.update(example=self.selected, set=self.selected_set, x=x, label=label)
         return out
 
     def data(self) -> dict[str, Any]:
@@ -184,12 +196,36 @@ class Session:
         return getattr(self, f"_on_{kind}")(message)
 
     def _on_config(self, message: dict[str, Any]) -> list[dict[str, Any]]:
+        """A new config. If only settings a running model can take change (``LIVE_SETTINGS``) and no points are
+        given, the model keeps its weights, data, step count and play state; anything else starts a new run."""
         config, points = message["config"], message.get("points")
+        changed = {key for key in config if config[key] != self.config[key]}
+        if points is None and changed <= set(LIVE_SETTINGS):
+            return self._retune(config)
         if points is None:  # keep the clicked points, if the new data set has their classes
             points = msg.points([list(p) for p in self.points], msg.classes(config))
         self._start(config, points)
         self.playing = False
         return [self.data(), self.frame()]
+
+    def _retune(self, config: dict[str, Any]) -> list[dict[str, Any]]:
+        """The same weights and data, trained from the next step on with ``config``'s live settings."""
+        old = self.run
+        model = old.model
+        if config["activation"] != self.config["activation"]:  # the same weights, another activation
+            layers = [[([w.data for w in n.w], n.b.data) for n in layer.neurons] for layer in model.layers]
+            model = nn.MLP.from_layers(layers, config["activation"], model.output_activation)
+        run = self._run(config, [], data=old.data, model=model)
+        run.steps, run.loss_log, run.accuracy_log = old.steps, old.loss_log, old.accuracy_log
+        history, error = self.history, self.error
+        self.config = config
+        self._use(run)
+        self.history, self.error = history, error
+        return [self.settings(), self.frame()]
+
+    def settings(self) -> dict[str, Any]:
+        """The config the session now trains with, and its added points (the page shows exactly these)."""
+        return {"type": "settings", "config": self.config, "points": self.points}
 
     def _on_reset(self, message: dict[str, Any]) -> list[dict[str, Any]]:
         self.reset()
@@ -204,9 +240,15 @@ class Session:
         self.run.add_examples([[x, y]], [k])
         return [self.data(), self.frame(with_graph=False)]
 
-    def _on_play(self, message: dict[str, Any]) -> list[dict[str, Any]]:
+    def _stopped(self) -> None:
+        """A BadMessage saying why training cannot go on, if it cannot."""
         if not self.X_train:
-            raise msg.BadMessage("there are no training points")
+            raise msg.BadMessage("there are no training points: click the plot to add some")
+        if self.error:
+            raise msg.BadMessage(f"training stopped: {self.error}")
+
+    def _on_play(self, message: dict[str, Any]) -> list[dict[str, Any]]:
+        self._stopped()
         self.playing = True
         return [self._ack("play")]
 
@@ -215,8 +257,7 @@ class Session:
         return [self.frame()]
 
     def _on_step(self, message: dict[str, Any]) -> list[dict[str, Any]]:
-        if not self.X_train:
-            raise msg.BadMessage("there are no training points")
+        self._stopped()
         self.playing = False
         self.train_step()
         return [self.frame()]
@@ -226,7 +267,14 @@ class Session:
         return [self._ack("speed")]
 
     def _on_select(self, message: dict[str, Any]) -> list[dict[str, Any]]:
-        self.selected = msg.number(message["index"], "index", int, 0, max(len(self.X_train) - 1, 0))
+        which = message.get("set", "train")
+        if which not in ("train", "test"):
+            raise msg.BadMessage(f"set must be train or test, got {msg.show(which)}")
+        if which == "test" and not self.X_test:
+            raise msg.BadMessage("there are no test points")
+        size = len(self.X_test if which == "test" else self.X_train)
+        self.selected = msg.number(message["index"], "index", int, 0, max(size - 1, 0))
+        self.selected_set = which
         return [{"type": "graph", "graph": self.graph()}]
 
     def _on_fd(self, message: dict[str, Any]) -> list[dict[str, Any]]:
@@ -268,6 +316,19 @@ class Session:
         self.playing = False
         self._use(run)
         return [self.data(), self.frame()]
+
+
+def _divergence(loss: float) -> str:
+    """Which number stopped training, in words."""
+    if not math.isfinite(loss):
+        return f"the loss became {loss}"
+    return "a weight or an intermediate result grew too large for a float"
+
+
+def _failure_words(forward: bool) -> str:
+    """Why an example's graph could not be computed, in words (DomainError's text quotes Python's own)."""
+    where = "forward pass" if forward else "backward pass"
+    return f"this example's {where} hit a number too large or undefined for a float (the red node)"
 
 
 def _bounds(X: list[list[float]]) -> list[float]:

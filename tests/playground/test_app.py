@@ -152,8 +152,15 @@ def test_a_diverging_run_pauses_and_names_the_step(client: TestClient) -> None:
             frame = receive(ws, "frame")
             if frame["error"]:
                 break
-        assert "training stopped at step" in frame["error"] and "lower the learning rate" in frame["error"]
+        assert re.fullmatch(r"the loss became (inf|nan) at step \d+: lower the learning rate, then reset|"
+                            r"a weight or an intermediate result grew too large for a float at step \d+: "
+                            r"lower the learning rate, then reset", frame["error"])  # fmt: skip
         assert not frame["playing"]
+        for kind in ("play", "step"):  # going on after divergence says why nothing happens
+            ws.send_json({"type": kind})
+            assert receive(ws, "error")["message"] == f"training stopped: {frame['error']}"
+        ws.send_json({"type": "reset"})
+        assert receive(ws, "frame")["error"] is None
 
 
 def test_an_example_whose_forward_pass_overflows_shows_the_graph_up_to_the_failure(client: TestClient) -> None:
@@ -170,4 +177,5 @@ def test_an_example_whose_forward_pass_overflows_shows_the_graph_up_to_the_failu
         graph = receive(ws, "graph")["graph"]
         bad = graph["nodes"][graph["bad"]]
         assert bad["data"] == "error" and "too large" in graph["failure"]
+        assert "Numerical result" not in graph["failure"] and "**" not in graph["failure"]  # words, not Python's
         assert any(e["to"] == graph["bad"] for e in graph["edges"])

@@ -102,7 +102,9 @@ def test_play_learn_inspect_and_step_through_backward(server: str, browser, tmp_
     assert errors == []
 
 
-def test_clicking_empty_space_adds_a_point_and_bad_settings_show_an_error(server: str, browser) -> None:
+def test_clicking_empty_space_adds_a_point_and_bad_settings_show_an_error_and_are_not_kept(
+    server: str, browser
+) -> None:
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(server)
     page.wait_for_selector("#graph g.node")
@@ -111,9 +113,10 @@ def test_clicking_empty_space_adds_a_point_and_bad_settings_show_an_error(server
     page.mouse.click(box["x"] + 3, box["y"] + 3)  # a corner, far from every point
     page.wait_for_function(f"() => state.data.train.length === {before + 1}")
     page.fill("#hidden", "8,99")
-    page.click("#apply")
+    page.press("#hidden", "Enter")  # a setting applies as soon as it changes
     page.wait_for_function("() => document.getElementById('status').className === 'error'")
     assert "between 1 and 16" in page.text_content("#status")
+    assert page.input_value("#hidden") == "8,8"  # the form shows what the server holds, not what it refused
     page.click("#step")  # the server kept running
     page.wait_for_function("() => state.frame.step === 1")
 
@@ -123,15 +126,16 @@ def test_the_whole_state_travels_in_the_address(server: str, browser) -> None:
     page.goto(server)
     page.wait_for_selector("#graph g.node")
     page.select_option("#dataset", "spiral")
+    page.wait_for_function("() => state.config.dataset === 'spiral'")
     page.fill("#hidden", "16,16,4")
+    page.press("#hidden", "Enter")
+    page.wait_for_function("() => state.config.hidden.join(',') === '16,16,4'")
     page.select_option("#activation", "tanh")
-    page.click("#apply")
-    page.wait_for_function("() => state.data.config.dataset === 'spiral'")
+    page.wait_for_function("() => state.config.activation === 'tanh'")
     box = page.locator("#boundary").bounding_box()
     page.mouse.click(box["x"] + 3, box["y"] + 3)
     page.wait_for_function("() => state.points.length === 1")
-    page.click("#share")
-    url = page.url
+    url = page.url  # the address holds the state at all times, without pressing "link"
     assert "#state=" in url
     other = browser.new_page(viewport={"width": 1400, "height": 1000})  # a new tab: a new session
     other.goto(url)

@@ -168,7 +168,9 @@ def test_every_message_gets_a_reply(client: TestClient) -> None:
                 got.append(m["type"])
             replies[message["type"]] = got
         assert all(replies.values()), replies
-        assert replies["play"][0] == "ack" and replies["speed"] == ["ack"] and replies["config"] == ["data", "frame"]
+        assert (
+            replies["play"][0] == "ack" and replies["speed"] == ["ack"] and replies["config"] == ["settings", "frame"]
+        )
 
 
 def test_a_long_step_does_not_block_the_server(monkeypatch: pytest.MonkeyPatch) -> None:

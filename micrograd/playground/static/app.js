@@ -7,7 +7,8 @@ const $ = (id) => document.getElementById(id);
 const FIELDS = ["dataset", "samples", "noise", "classes", "test_fraction", "seed", "activation", "loss", "optimizer", "lr", "l2", "batch_size"];
 const NUMERIC = new Set(["samples", "noise", "classes", "test_fraction", "seed", "lr", "l2", "batch_size"]);
 
-const state = { choices: null, data: null, frame: null, graph: null, curves: [], tests: [], selectedNode: null, walk: null, points: [] };
+const state = { choices: null, data: null, config: null, frame: null, graph: null, curves: [], tests: [], selectedNode: null,
+  walk: null, points: [], fdPending: null, restoring: false };
 let ws;
 
 // ------------------------------------------------------------------------------------------ connection
@@ -15,7 +16,7 @@ function connect() {
   ws = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`);
   ws.onopen = () => {
     const shared = readHash();
-    if (shared) send({ type: "config", config: shared.config, points: shared.points || [] });
+    if (shared) { state.restoring = true; send({ type: "config", config: shared.config, points: shared.points || [] }); }
   };
   ws.onmessage = (event) => receive(JSON.parse(event.data));
   ws.onclose = () => status("disconnected from the server", true);
@@ -25,13 +26,39 @@ function status(text, error = false) { const s = $("status"); s.textContent = te
 
 function receive(m) {
   if (m.type === "choices") setChoices(m);
-  else if (m.type === "data") { state.data = m; state.points = m.points; state.curves = []; state.tests = []; showConfig(m.config); drawBoundary(); }
+  else if (m.type === "data") {
+    state.data = m; state.curves = []; state.tests = [];
+    held(m.config, m.points); drawBoundary();
+  } else if (m.type === "settings") held(m.config, m.points);
   else if (m.type === "frame") onFrame(m);
   else if (m.type === "graph") setGraph(m.graph);
   else if (m.type === "fd") showFd(m);
   else if (m.type === "model") download("micrograd-model.json", m.model);
-  else if (m.type === "ack") { if (state.frame) state.frame.playing = m.playing; $("play").textContent = m.playing ? "❚❚ pause" : "▶ play"; }
-  else if (m.type === "error") status(m.message, true);
+  else if (m.type === "ack") showPlaying(m.playing);
+  else if (m.type === "error") {
+    status(m.message, true);
+    if (state.config) showConfig(state.config); // the form shows what the server holds, never what it refused
+    if (state.frame) showPlaying(state.frame.playing);
+    if (state.fdPending !== null) fdUnavailable(m.message);
+    state.restoring = false;
+  }
+}
+// The config and points the server now holds: shown in the form, and kept in the address (a reload restores them).
+function held(config, points) {
+  state.config = config; state.points = points;
+  showConfig(config);
+  if (state.restoring) { state.restoring = false; return; } // the first data is the defaults: the address's state follows
+  history.replaceState(null, "", "#state=" + btoa(JSON.stringify({ config, points })));
+}
+function showPlaying(playing) {
+  if (state.frame) state.frame.playing = playing;
+  $("play").textContent = playing ? "❚❚ pause" : "▶ play";
+}
+// A number as the page shows it: 4 decimals, or 3 significant digits with an exponent when large or tiny.
+function fmt(v) {
+  if (typeof v === "string") return v;
+  if (v === null || v === undefined) return "–";
+  return Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(2) : v.toFixed(4);
 }
 
 function onFrame(f) {
@@ -39,14 +66,16 @@ function onFrame(f) {
   for (const [step, loss, acc] of f.history) state.curves.push([step, loss, acc]);
   if (f.test[0] !== null) state.tests.push([f.step, f.test[0], f.test[1]]);
   $("counter").textContent = `step ${f.step}`;
-  $("play").textContent = f.playing ? "❚❚ pause" : "▶ play";
+  showPlaying(f.playing);
   if (f.error) status(f.error, true);
+  else if ($("status").className === "error" && state.diverged) status("");
+  state.diverged = Boolean(f.error);
   const pct = (v) => (v === null || v === undefined ? "–" : `${(100 * v).toFixed(1)}%`);
-  const num = (v) => (v === null || v === undefined ? "–" : v.toFixed(4));
-  $("metrics").textContent = `train loss ${num(f.train[0])}  accuracy ${pct(f.train[1])}   test loss ${num(f.test[0])}  accuracy ${pct(f.test[1])}`;
+  $("metrics").textContent = `train loss ${fmt(f.train[0])}  accuracy ${pct(f.train[1])}   test loss ${fmt(f.test[0])}  accuracy ${pct(f.test[1])}`;
   $("metrics").dataset.trainAccuracy = f.train[1];
   $("metrics").dataset.trainLoss = f.train[0];
   drawBoundary(); drawCurves(); drawNetwork();
+  describeCanvases();
   if (f.graph && !state.walk) setGraph(f.graph);
 }
 
@@ -67,7 +96,6 @@ function showOptions() {
   const used = state.choices.options[$("dataset").value] || [];
   for (const key of ["samples", "noise", "classes"]) $(key).disabled = !used.includes(key);
 }
-$("dataset").onchange = showOptions;
 function readConfig() {
   const c = {};
   for (const k of FIELDS) c[k] = NUMERIC.has(k) ? Number($(k).value) : $(k).value;
@@ -81,25 +109,28 @@ function showConfig(c) {
   const sel = $("click-class"); sel.innerHTML = "";
   for (let k = 0; k < state.data.classes; k++) sel.add(new Option(String(k), String(k)));
 }
-$("apply").onclick = () => { status(""); send({ type: "config", config: readConfig(), points: [] }); };
-$("play").onclick = () => {
-  const playing = Boolean(state.frame && state.frame.playing);
-  send({ type: playing ? "pause" : "play" });
-  if (state.frame) state.frame.playing = !playing;
-  $("play").textContent = playing ? "▶ play" : "❚❚ pause";
-};
+// Every setting applies as soon as it changes: the learning rate, L2, optimizer, batch size and activation to the
+// running model; the data and the network's shape start a new run (the server decides, and answers with its config).
+for (const key of [...FIELDS, "hidden"]) $(key).addEventListener("change", () => {
+  if (key === "dataset") showOptions();
+  if (!$("status").textContent.startsWith("training stopped")) status("");
+  send({ type: "config", config: readConfig() });
+});
+$("play").onclick = () => send({ type: state.frame && state.frame.playing ? "pause" : "play" });
 $("step").onclick = () => send({ type: "step" });
 $("reset").onclick = () => { status(""); send({ type: "reset" }); };
 $("speed").oninput = () => { $("speed-value").textContent = $("speed").value; send({ type: "speed", steps_per_second: Number($("speed").value) }); };
 
-function fullState() { return { config: readConfig(), points: state.points }; }
-$("share").onclick = () => { location.hash = "state=" + btoa(JSON.stringify(fullState())); status("the address now holds this state: copy it to share"); };
+function fullState() { return { config: state.config, points: state.points }; }
+$("share").onclick = () => status("the address always holds this state: copy it to share");
 function readHash() {
   const m = location.hash.match(/state=([A-Za-z0-9+/=]+)/);
   if (!m) return null;
   try { return JSON.parse(atob(m[1])); } catch (e) { status("the state in the address is damaged", true); return null; }
 }
 $("export-state").onclick = () => download("micrograd-playground.json", fullState());
+$("load-state").onclick = () => $("import-state").click();
+$("load-model").onclick = () => $("import-model").click();
 $("import-state").onchange = (e) => readFile(e, (s) => send({ type: "config", config: s.config, points: s.points || [] }));
 $("export-model").onclick = () => send({ type: "export_model" });
 $("import-model").onchange = (e) => readFile(e, (m) => send({ type: "import_model", model: m }));
@@ -147,15 +178,18 @@ function drawBoundary() {
   };
   state.data.test.forEach((p) => dot(p, false));
   state.data.train.forEach((p) => dot(p, true));
-  const sel = state.graph && state.data.train[state.graph.example];
+  const sel = state.graph && state.data[state.graph.set || "train"][state.graph.example];
   if (sel) { const [px, py] = toCanvas(sel[0], sel[1], c); g.beginPath(); g.arc(px, py, 8, 0, 2 * Math.PI); g.strokeStyle = "#d81b60"; g.lineWidth = 2.5; g.stroke(); }
 }
 $("boundary").onclick = (e) => {
   const c = $("boundary"), r = c.getBoundingClientRect();
   const px = ((e.clientX - r.left) / r.width) * c.width, py = ((e.clientY - r.top) / r.height) * c.height;
-  let best = -1, bestD = 64;
-  state.data.train.forEach((p, i) => { const [qx, qy] = toCanvas(p[0], p[1], c); const d = (qx - px) ** 2 + (qy - py) ** 2; if (d < bestD) { bestD = d; best = i; } });
-  if (best >= 0) { state.walk = null; send({ type: "select", index: best }); return; }
+  let best = null, bestD = 64; // a click within 8 px of a point, train or test, selects the nearest
+  for (const set of ["train", "test"]) state.data[set].forEach((p, i) => {
+    const [qx, qy] = toCanvas(p[0], p[1], c), d = (qx - px) ** 2 + (qy - py) ** 2;
+    if (d < bestD) { bestD = d; best = { set, index: i }; }
+  });
+  if (best) { state.walk = null; send({ type: "select", ...best }); return; }
   const [x0, x1, y0, y1] = state.data.bounds;
   const x = x0 + (px / c.width) * (x1 - x0), y = y1 - (py / c.height) * (y1 - y0);
   send({ type: "add_point", point: [x, y, Number($("click-class").value)] });
@@ -176,15 +210,20 @@ function drawCurves() {
   g.strokeStyle = "#ccc"; g.strokeRect(pad, pad, c.width - 2 * pad, c.height - 2 * pad);
   line(train, COLORS[1], [], maxLoss, 1); line(state.tests, COLORS[0], [], maxLoss, 1);
   line(train, COLORS[1], [4, 3], 1, 2); line(state.tests, COLORS[0], [4, 3], 1, 2);
-  g.fillStyle = "#555"; g.fillText(`loss (solid, max ${maxLoss.toFixed(3)})  accuracy (dashed, 0–100%)`, pad, 14); g.fillText(`step ${last}`, c.width - pad - 50, c.height - 8);
+  g.fillStyle = "#555"; g.fillText(`loss (solid, max ${fmt(maxLoss)})  accuracy (dashed, 0–100%)`, pad, 14); g.fillText(`step ${last}`, c.width - pad - 50, c.height - 8);
 }
 
 // --------------------------------------------------------------------------------------- network
+// Each neuron is drawn as a thumbnail of its output over the plane, signed as the links are: blue where it is
+// positive, orange where negative, white at 0 (scaled by the neuron's largest |output|). Hovering a neuron
+// enlarges its thumbnail, named as the graph names its weights (L1 N3: layer 1, neuron 3, from 0).
 function drawNetwork() {
   const c = $("network"), g = c.getContext("2d"), net = state.frame.network;
   g.clearRect(0, 0, c.width, c.height);
-  const sizes = [2, ...net.biases.map((b) => b.length)], T = 22;
-  const pos = sizes.map((n, l) => Array.from({ length: n }, (_, i) => [20 + (l * (c.width - 50)) / (sizes.length - 1), ((i + 1) * c.height) / (n + 1)]));
+  const sizes = [2, ...net.biases.map((b) => b.length)];
+  const T = Math.max(12, Math.min(36, Math.floor(c.height / (Math.max(...sizes) + 1)) - 3));
+  const pos = sizes.map((n, l) => Array.from({ length: n }, (_, i) => [T / 2 + 8 + (l * (c.width - T - 30)) / (sizes.length - 1), ((i + 1) * c.height) / (n + 1)]));
+  state.network = { pos, T };
   net.weights.forEach((w, l) => w.forEach((row, i) => row.forEach((v, j) => {
     if (v === null) return; // not a finite number: no link drawn
     const [ax, ay] = pos[l][i], [bx, by] = pos[l + 1][j];
@@ -193,22 +232,45 @@ function drawNetwork() {
   })));
   pos.forEach((layer, l) => layer.forEach(([x, y], i) => {
     if (l === 0) { g.fillStyle = "#eceff1"; g.fillRect(x - T / 2, y - T / 2, T, T); g.fillStyle = "#333"; g.fillText(`x${i + 1}`, x - 6, y + 4); return; }
-    const thumb = net.thumbs[l - 1][i], n = Math.round(Math.sqrt(thumb.length));
-    const finite = thumb.filter((v) => v !== null);
-    const lo = finite.length ? Math.min(...finite) : 0, hi = finite.length ? Math.max(...finite) : 0, span = hi - lo || 1;
-    for (let r = 0; r < n; r++) for (let q = 0; q < n; q++) {
-      if (thumb[r * n + q] === null) continue; // overflowed: left blank
-      const v = (thumb[r * n + q] - lo) / span;
-      g.fillStyle = `rgb(${255 - 200 * v},${255 - 130 * v},${255 - 40 * v})`;
-      g.fillRect(x - T / 2 + (q * T) / n, y - T / 2 + (r * T) / n, T / n + 0.5, T / n + 0.5);
-    }
-    g.strokeStyle = "#555"; g.lineWidth = 1; g.strokeRect(x - T / 2, y - T / 2, T, T);
+    drawThumb(g, net.thumbs[l - 1][i], x - T / 2, y - T / 2, T);
   }));
+  const h = state.hover;
+  if (h && pos[h.layer] && pos[h.layer][h.neuron] && h.layer > 0) {
+    const [x, y] = pos[h.layer][h.neuron], big = Math.min(110, c.height - 20);
+    const bx = Math.min(Math.max(x - big / 2, 0), c.width - big), by = Math.min(Math.max(y - big / 2, 14), c.height - big);
+    drawThumb(g, net.thumbs[h.layer - 1][h.neuron], bx, by, big);
+    const label = h.layer === sizes.length - 1 ? `output ${h.neuron}` : `L${h.layer} N${h.neuron}`;
+    g.fillStyle = "#fff"; g.fillRect(bx, by - 13, 70, 13); g.fillStyle = "#222"; g.fillText(label, bx + 2, by - 3);
+    c.dataset.hover = label;
+  } else delete c.dataset.hover;
 }
+function drawThumb(g, thumb, x0, y0, size) {
+  const n = Math.round(Math.sqrt(thumb.length));
+  const finite = thumb.filter((v) => v !== null);
+  const top = finite.length ? Math.max(...finite.map(Math.abs)) || 1 : 1;
+  for (let r = 0; r < n; r++) for (let q = 0; q < n; q++) {
+    const v = thumb[r * n + q];
+    if (v === null) continue; // overflowed: left blank
+    const t = Math.min(1, Math.abs(v) / top), [R, G, B] = v >= 0 ? RGB[1] : RGB[0];
+    g.fillStyle = `rgb(${255 + (R - 255) * t},${255 + (G - 255) * t},${255 + (B - 255) * t})`;
+    g.fillRect(x0 + (q * size) / n, y0 + (r * size) / n, size / n + 0.5, size / n + 0.5);
+  }
+  g.strokeStyle = "#555"; g.lineWidth = 1; g.strokeRect(x0, y0, size, size);
+}
+$("network").onmousemove = (e) => {
+  if (!state.network || !state.frame) return;
+  const c = $("network"), r = c.getBoundingClientRect();
+  const px = ((e.clientX - r.left) / r.width) * c.width, py = ((e.clientY - r.top) / r.height) * c.height;
+  let hover = null;
+  state.network.pos.forEach((layer, l) => layer.forEach(([x, y], i) => {
+    if (Math.abs(px - x) <= state.network.T / 2 && Math.abs(py - y) <= state.network.T / 2) hover = { layer: l, neuron: i };
+  }));
+  if (JSON.stringify(hover) !== JSON.stringify(state.hover)) { state.hover = hover; drawNetwork(); }
+};
+$("network").onmouseleave = () => { state.hover = null; if (state.frame) drawNetwork(); };
 
 // ------------------------------------------------------------------------------ computation graph
 const BOX_W = 168, BOX_H = 30, GAP_X = 40, GAP_Y = 8;
-const fmt = (v) => (typeof v === "string" ? v : Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(2) : v.toFixed(4));
 
 function layout(graph) {
   const consumers = graph.nodes.map(() => []), inputs = graph.nodes.map(() => []);
@@ -232,11 +294,11 @@ function setGraph(graph) {
   state.graph = graph; state.walk = null;
   $("bw-next").disabled = $("bw-end").disabled = true; $("bw-note").textContent = "";
   if (!graph) return;
-  $("example").textContent = `${graph.example} (x = [${graph.x.map((v) => v.toFixed(2)).join(", ")}], class ${graph.label})`;
+  $("example").textContent = `${graph.set === "test" ? "test " : ""}example ${graph.example} (x = [${graph.x.map((v) => v.toFixed(2)).join(", ")}], class ${graph.label})`;
   state.layout = layout(graph);
   renderGraph();
   drawBoundary();
-  if (graph.failure) status(`backward failed: ${graph.failure}`, true);
+  $("graph-note").textContent = graph.failure || zeroGradNote(graph);
   if (state.selectedNode !== null && state.selectedNode < graph.nodes.length) showNode(state.selectedNode);
 }
 
@@ -256,12 +318,23 @@ function renderGraph() {
       n.id === state.selectedNode ? "selected" : "", walk && walk.current === n.id ? "current" : "", walk && walk.touched.has(n.id) ? "touched" : ""].join(" ");
     const title = `${n.label || ""}${n.op ? (n.label ? "  = " : "= ") + n.op : ""}`;
     const acc = walk && walk.accumulated.has(n.id) ? `<text class="acc" x="${x + BOX_W - 18}" y="${y + 11}">+=</text>` : "";
-    parts.push(`<g class="${cls}" data-id="${n.id}"><rect x="${x}" y="${y}" width="${BOX_W}" height="${BOX_H}" rx="3"/>` +
+    parts.push(`<g class="${cls}" data-id="${n.id}" tabindex="0" role="button" aria-label="${escapeHtml(title)}"><rect x="${x}" y="${y}" width="${BOX_W}" height="${BOX_H}" rx="3"/>` +
       `<text x="${x + 4}" y="${y + 11}">${escapeHtml(title)}</text>` +
       `<text x="${x + 4}" y="${y + 24}">data ${fmt(n.data)} | grad ${fmt(grad)}</text>${acc}</g>`);
   }
   svg.innerHTML = parts.join("");
-  svg.querySelectorAll("g.node").forEach((el) => { el.onclick = () => showNode(Number(el.dataset.id)); });
+  svg.querySelectorAll("g.node").forEach((el) => {
+    el.onclick = () => showNode(Number(el.dataset.id));
+    el.onkeydown = (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); showNode(Number(el.dataset.id)); } };
+  });
+}
+// An example whose loss is 0 sends no gradient: every grad below the loss is 0. Say why, rather than show zeros.
+function zeroGradNote(g) {
+  const root = g.nodes[g.root];
+  if (root.data !== 0 || g.nodes.some((n) => !n.op && n.label && n.grad !== 0)) return ""; // inputs and weights
+
+  return (state.config && state.config.loss.includes("hinge") ? "margin met: this example sends no gradient" : "this example's loss is 0: it sends no gradient") +
+    " (its loss is 0 and flat here, so every weight's and input's grad is 0)";
 }
 function escapeHtml(s) { return s.replace(/[&<>"]/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[ch]); }
 
@@ -284,22 +357,50 @@ function showNode(id) {
     }
     text += `  sum = ${fmt(total)}${uses.length > 1 ? `   (${uses.length} uses: the contributions add up, +=)` : ""}\n`;
   }
+  if (n.grad === 0 && !n.op) { const why = zeroGradNote(g); if (why) text += `\n${why}\n`; }
   text += "\nfinite-difference check: asking the server…";
-  $("node-detail").textContent = text;
-  $("node-detail").dataset.node = id;
+  const el = $("node-detail");
+  el.textContent = text; el.dataset.node = id; delete el.dataset.fdOk;
   renderGraph();
+  el.scrollTop = 0; el.scrollIntoView({ block: "nearest" }); // the explanation lands where the learner looks
+  state.fdPending = id;
   send({ type: "fd", node: id });
 }
 function showFd(m) {
   const el = $("node-detail");
   if (Number(el.dataset.node) !== m.node) return;
+  state.fdPending = null;
   const ok = typeof m.numerical === "number" && typeof m.backprop === "number" && Math.abs(m.numerical - m.backprop) <= 1e-5 * Math.max(1, Math.abs(m.numerical));
   el.textContent = el.textContent.replace("finite-difference check: asking the server…",
     `finite-difference check (nudge ±${fmt(m.h)}): numerical ${fmt(m.numerical)}, backprop ${fmt(m.backprop)} — ${ok ? "agree" : "DIFFER (a kink, such as ReLU at 0, or a bug)"}`);
   el.dataset.fdOk = ok;
 }
 
+function fdUnavailable(reason) {
+  const el = $("node-detail");
+  state.fdPending = null;
+  el.textContent = el.textContent.replace("finite-difference check: asking the server…", `finite-difference check: not available (${reason})`);
+}
+
+// ------------------------------------------------------------------------------------- text alternatives
+// Each canvas says in words what it shows (screen readers read aria-label).
+function describeCanvases() {
+  const d = state.data, f = state.frame; if (!d || !f) return;
+  const pct = (v) => (v === null ? "unknown" : `${Math.round(100 * v)}%`);
+  $("boundary").setAttribute("aria-label", `decision boundary of ${d.classes} classes: ${d.train.length} training points (filled), ` +
+    `${d.test.length} test points (hollow); training accuracy ${pct(f.train[1])}, test accuracy ${pct(f.test[1])}`);
+  $("curves").setAttribute("aria-label", `loss and accuracy over ${f.step} steps: training loss now ${fmt(f.train[0])}, test loss ${fmt(f.test[0])}`);
+  const sizes = [2, ...f.network.biases.map((b) => b.length)];
+  $("network").setAttribute("aria-label", `network of layer sizes ${sizes.join("-")}, ${state.config ? state.config.activation : ""} hidden layers; ` +
+    "each neuron drawn as its output over the plane, links blue for positive and orange for negative weights");
+}
+
 // --------------------------------------------------------------------------- step through backward
+// The current node of the walk, scrolled into view inside the graph pane (and the pane into the window).
+function showCurrent() {
+  const el = $("graph").querySelector("g.node.current") || $("graph").querySelector("g.node.root");
+  if (el) el.scrollIntoView({ block: "nearest", inline: "nearest" });
+}
 $("bw-start").onclick = () => {
   const g = state.graph; if (!g) return;
   send({ type: "pause" });
@@ -307,7 +408,7 @@ $("bw-start").onclick = () => {
   state.walk = { index: 0, current: null, grads, touched: new Set([g.root]), accumulated: new Set(), seen: new Set([g.root]) };
   $("bw-next").disabled = false; $("bw-end").disabled = false;
   $("bw-note").textContent = "grad of the loss = 1; press next node";
-  renderGraph();
+  renderGraph(); showCurrent();
 };
 $("bw-next").onclick = () => {
   const g = state.graph, w = state.walk; if (!w) return;
@@ -321,7 +422,7 @@ $("bw-next").onclick = () => {
     w.grads[e.from] += add; w.seen.add(e.from); w.touched.add(e.from);
   }
   $("bw-note").textContent = `${w.index}/${g.backward.length}: ${name(g.nodes[id])} (${g.nodes[id].op}) sends: ${notes.join(", ")}`;
-  renderGraph();
+  renderGraph(); showCurrent();
 };
 $("bw-end").onclick = () => { state.walk = null; $("bw-next").disabled = $("bw-end").disabled = true; $("bw-note").textContent = ""; renderGraph(); };
 
