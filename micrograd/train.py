@@ -194,7 +194,8 @@ class Run:
         except ArithmeticError as err:  # DomainError, OverflowError, ...: a number too large for a float
             self.loss_log.append(math.nan)
             self.accuracy_log.append(None)
-            raise Diverged(f"a number grew too large for a float ({err})") from None
+            where = f" (in {err.op})" if getattr(err, "op", "") else ""  # the op, not Python's errno text
+            raise Diverged(f"a number grew too large for a float{where}") from None
         self.loss_log.append(loss)
         self.accuracy_log.append(acc if math.isfinite(loss) else None)
         if not math.isfinite(loss):
