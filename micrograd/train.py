@@ -172,6 +172,11 @@ class Run:
         self.loss_log: list[float] = []
         self.accuracy_log: list[float | None] = []
 
+    def continue_from(self, earlier: Run) -> None:
+        """Go on from where ``earlier`` (a run on the same data and weights, with other settings) stopped: its step
+        count and its logs carry over."""
+        self.steps, self.loss_log, self.accuracy_log = earlier.steps, earlier.loss_log, earlier.accuracy_log
+
     def add_examples(self, X: list[list[float]], y: list[int]) -> None:
         """More training examples (the batches are drawn anew from the next step on)."""
         self.data.X_train += X

@@ -216,7 +216,7 @@ class Session:
             layers = [[([w.data for w in n.w], n.b.data) for n in layer.neurons] for layer in model.layers]
             model = nn.MLP.from_layers(layers, config["activation"], model.output_activation)
         run = self._run(config, [], data=old.data, model=model)
-        run.steps, run.loss_log, run.accuracy_log = old.steps, old.loss_log, old.accuracy_log
+        run.continue_from(old)
         history, error = self.history, self.error
         self.config = config
         self._use(run)
