@@ -11,7 +11,7 @@ How close the replay comes (issue 15, item 10). Values: equal to the bit (``kern
 arithmetic is IEEE on arrays as on floats, so it is the same; two things can still move a gradient's last digits.
 A rule that calls a function (softplus's sigmoid, sin's cos, logsumexp's exp, the log in a power's derivative by
 its exponent, ``x ** (n - 1)``) calls NumPy's on arrays, which can differ from ``math``'s in the last place of that
-factor; no rule subtracts after such a factor, so this stays a last-place difference (``1 - out * out`` uses the
+factor; no rule subtracts after such a factor, so this stays a last-place difference (``(1 - out) * (1 + out)`` uses the
 exact ``out``: tanh's derivative at saturation is the eager one). And where a node feeds several groups, its
 gradient's contributions are added group by group, which need not be the eager engine's order (float addition is
 not associative). So gradients agree to about 1e-15 of the size of what was summed (``tests/compiler/test_fuzz.py``

@@ -579,7 +579,7 @@ BACKWARD: dict[type, Callable[..., tuple[Any, ...]]] = {
     ops.Div: lambda op, g, out, x, y: (g / y, -g * (out / y)),
     ops.Neg: lambda op, g, out, x: (-g,),
     ops.ReLU: lambda op, g, out, x: (np.where(x <= 0, 0.0, g),),
-    ops.Tanh: lambda op, g, out, x: (g * (1 - out * out),),
+    ops.Tanh: lambda op, g, out, x: (g * ((1 - out) * (1 + out)),),
     ops.PowConst: _pow_const_back,
     A.MatMul: lambda op, g, out, x, y: (np.matmul(g, _swap(y)), np.matmul(_swap(x), g)),
     A.Sum: lambda op, g, out, x: (_broadcast(_kept(op, g, x.shape), x.shape),),
