@@ -68,6 +68,7 @@ def set_field(page, selector: str, value: str) -> None:
 def test_a_nodes_explanation_and_the_backward_walk_land_in_view(server: str, browser, size) -> None:
     page = open_page(browser, server, size)
     page.evaluate("window.scrollTo(0, 0)")
+    page.locator("#graph g.node.group", has_text="L1 N0").click()  # 2-8-8-1: a neuron opens into its Values
     page.locator("#graph g.node", has_text="w1[0][0]").first.click()
     page.wait_for_function("() => document.getElementById('node-detail').dataset.fdOk !== undefined")
     assert "chain rule" in page.text_content("#node-detail")
@@ -183,6 +184,7 @@ def test_a_hinge_example_with_its_margin_met_says_why_its_grads_are_zero(server:
         return -1; }""")
     assert met >= 0
     assert page.text_content("#graph-note").startswith("margin met: this example sends no gradient")
+    page.locator("#graph g.node.group", has_text="L1 N0").click()  # 2-8-8-1: a neuron opens into its Values
     page.locator("#graph g.node", has_text="w1[0][0]").first.click()
     assert "margin met: this example sends no gradient" in page.text_content("#node-detail")
     page.evaluate("send({ type: 'select', index: 0 })")  # an example still inside its margin: no such note
