@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import math
+from collections.abc import Sequence
 from typing import Any
 
 from micrograd.autodiff import local_grads, topological_order
@@ -22,11 +23,12 @@ def label_parameters(model: MLP) -> None:
             neuron.b.label = f"b{i + 1}[{j}]"
 
 
-def example_loss(model: MLP, loss: str, x: list[float], label: int) -> Value:
-    """The loss of one example, built on a copy of the model, so its backward leaves the real grads alone."""
+def example_loss(model: MLP, loss: str, x: list[float], label: float, names: Sequence[str] = ("x1", "x2")) -> Value:
+    """The loss of one example, built on a copy of the model, so its backward leaves the real grads alone. ``x`` is
+    what the network takes (the point's features), each input labelled with its name in ``names``."""
     clone = copy.deepcopy(model)
     clone.zero_grad()  # the copy must not carry the training batch's gradients
-    inputs = [Value(x[0], label="x1"), Value(x[1], label="x2")]
+    inputs = [Value(v, label=name) for v, name in zip(x, names, strict=True)]
     out = clone(inputs)
     if isinstance(out, Value):
         out.label = "score"
