@@ -21,14 +21,19 @@ from micrograd.losses import LOSSES
 class Dataset:
     name: str
     X_train: list[list[float]]
-    y_train: list[int]  # class indices 0 .. n_classes-1
+    y_train: list[Any]  # class indices 0 .. n_classes-1; for regression (n_classes 0), real numbers
     X_test: list[list[float]]
-    y_test: list[int]
-    n_classes: int
+    y_test: list[Any]
+    n_classes: int  # 0: the targets are real numbers (a regression data set)
 
     @property
     def n_features(self) -> int:
         return len(self.X_train[0])
+
+    @property
+    def regression(self) -> bool:
+        """Whether the targets are real numbers rather than classes."""
+        return self.n_classes == REGRESSION
 
 
 def _rng(seed: int) -> Any:
@@ -98,6 +103,34 @@ def _gaussian(samples: int, noise: float, classes: int, seed: int) -> tuple[Any,
     return make_blobs(n_samples=samples, centers=2, cluster_std=0.6 + 3 * noise, random_state=seed)
 
 
+def _plane(samples: int, noise: float, classes: int, seed: int) -> tuple[Any, Any]:
+    """Regression: points uniform in [-1, 1]^2, the target (x1 + x2) / 2 (in [-1, 1]) plus Gaussian noise."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(-1, 1, size=(samples, 2))
+    return X, (X[:, 0] + X[:, 1]) / 2 + rng.normal(scale=noise, size=samples)
+
+
+#: multi-gaussian's bumps: (centre x1, centre x2, sign), at spread 0.25 (TensorFlow Playground's has six as well)
+_BUMPS = ((-0.5, 0.5, 1), (0.5, 0.5, -1), (-0.5, -0.5, -1), (0.5, -0.5, 1), (0.0, 0.0, 1), (0.0, 0.9, -1))
+
+
+def _multi_gaussian(samples: int, noise: float, classes: int, seed: int) -> tuple[Any, Any]:
+    """Regression: points uniform in [-1, 1]^2, the target a sum of signed Gaussian bumps, exp(-d^2 / (2 * 0.25^2))
+    with d the distance to a bump's centre (``_BUMPS``), clipped to [-1, 1], plus Gaussian noise."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(-1, 1, size=(samples, 2))
+    y = sum(s * np.exp(-((X[:, 0] - a) ** 2 + (X[:, 1] - b) ** 2) / (2 * 0.25**2)) for a, b, s in _BUMPS)
+    return X, np.clip(y, -1, 1) + rng.normal(scale=noise, size=samples)
+
+
+#: The ``classes`` of a data set whose targets are real numbers (a regression data set): no class at all.
+REGRESSION = 0
+
+
 @dataclass(frozen=True)
 class DataSet:
     """One data set: ``make(samples, noise, classes, seed)`` gives its points X and their classes y (arrays)."""
@@ -107,7 +140,7 @@ class DataSet:
     make: Callable[[int, float, int, int], tuple[Any, Any]]
     options: tuple[str, ...]  # which of OPTIONS apply to it (the others are ignored)
     features: int = 2  # the size of one input
-    classes: int | None = 2  # None: as many as the ``classes`` option says
+    classes: int | None = 2  # None: as many as the ``classes`` option says; REGRESSION (0): real-number targets
     max_classes: int | None = None  # the most ``classes`` it can make (None: as many as there are samples)
     standardise: bool = False  # scaled with the training split's mean and spread
     defaults: dict[str, Any] = field(default_factory=dict)  # the micrograd.train.Config settings that suit it
@@ -117,6 +150,9 @@ class DataSet:
 OPTIONS = ("samples", "noise", "classes")
 #: Softmax cross-entropy with Adam: what suits the data sets of more than 2 classes.
 _MULTICLASS = {"loss": "ce", "optimizer": "adam", "lr": 0.01, "schedule": "constant", "l2": 0.0}
+#: The squared error on real targets, with Adam: what suits the regression data sets.
+_REGRESSION = {"loss": "regression", "optimizer": "adam", "lr": 0.01, "schedule": "constant", "l2": 0.0, "steps": 300,
+               "test_fraction": 0.2}  # fmt: skip
 
 DATASETS: dict[str, DataSet] = {
     d.name: d
@@ -132,6 +168,10 @@ DATASETS: dict[str, DataSet] = {
         DataSet("xor", "XOR", _xor, ("samples", "noise")),
         DataSet("spiral", "spiral", _spiral, ("samples", "noise")),
         DataSet("gaussian", "gaussian blobs", _gaussian, ("samples", "noise"), standardise=True),
+        DataSet("plane", "plane (regr.)", _plane, ("samples", "noise"), classes=REGRESSION,
+                defaults=_REGRESSION),
+        DataSet("multi-gaussian", "multi-gauss (regr.)", _multi_gaussian, ("samples", "noise"),
+                classes=REGRESSION, defaults=_REGRESSION),
     )
 }  # fmt: skip
 
@@ -157,10 +197,11 @@ def load(
     check_arguments(name, samples, noise, seed, test_fraction, classes)
     row = DATASETS[name]
     X, y = row.make(samples, noise, classes, seed)
-    _check_generated(row, X, y, samples, noise, row.classes or classes, test_fraction)
+    regression = row.classes == REGRESSION
+    _check_generated(row, X, y, samples, noise, classes if row.classes is None else row.classes, test_fraction)
     if test_fraction > 0:
         X_train, X_test, y_train, y_test = train_test_split(
-            X, y, test_size=test_fraction, random_state=seed, stratify=y
+            X, y, test_size=test_fraction, random_state=seed, stratify=None if regression else y
         )
     else:
         X_train, X_test, y_train, y_test = X, X[:0], y, y[:0]
@@ -170,10 +211,10 @@ def load(
     return Dataset(
         name=name,
         X_train=X_train.tolist(),
-        y_train=[int(v) for v in y_train],
+        y_train=[float(v) if regression else int(v) for v in y_train],
         X_test=X_test.tolist(),
-        y_test=[int(v) for v in y_test],
-        n_classes=int(y.max()) + 1,
+        y_test=[float(v) if regression else int(v) for v in y_test],
+        n_classes=REGRESSION if regression else int(y.max()) + 1,
     )
 
 
@@ -222,8 +263,13 @@ def _check_generated(row: DataSet, X: Any, y: Any, samples: int, noise: float, c
     import numpy as np
 
     name = row.name
-    if not np.isfinite(X).all():
+    if not np.isfinite(X).all() or not np.isfinite(y).all():
         raise ValueError(f"{name}: noise={noise} is too large: some points are not finite numbers")
+    if classes == REGRESSION:  # real-number targets: no class to be missing; the split is not stratified
+        if test_fraction and (math.ceil(test_fraction * len(y)) < 1 or len(y) - math.ceil(test_fraction * len(y)) < 1):
+            raise ValueError(f"{name}: test_fraction={test_fraction} of {len(y)} samples leaves no point on one side; "
+                             "use more samples or another test_fraction")  # fmt: skip
+        return
     counts = np.bincount(y, minlength=classes)
     if counts.min() == 0:
         raise ValueError(

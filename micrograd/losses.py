@@ -10,7 +10,7 @@ and how a class is read from its scores. Adding a loss is one row (and its rule,
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -86,6 +86,70 @@ def l2(parameters: Iterable[Value], alpha: float) -> Value:
     return alpha * sum(p * p for p in parameters)
 
 
+def l1(parameters: Iterable[Value], alpha: float) -> Value:
+    """L1 regularisation: alpha * sum of |p|; its derivative is alpha * sign(p), 0 at p == 0 (as torch.sign)."""
+    return alpha * sum(p.abs() for p in parameters)
+
+
+# ------------------------------------------------------------------------------------------ the penalties
+def _square(p: Any) -> Any:
+    """p^2, elementwise (a Value or a Tensor)."""
+    return p * p
+
+
+def _magnitude(p: Any) -> Any:
+    """|p|, elementwise (a Value or a Tensor); d|p|/dp = sign(p), 0 at 0."""
+    return p.abs()
+
+
+@dataclass(frozen=True)
+class Penalty:
+    """One weight penalty: the run's loss gets ``strength * sum of term(p)`` over every parameter p. ``term`` is
+    written with what Values and Tensors both have, so every engine applies the same rule."""
+
+    name: str  # also the name of its strength in micrograd.train.Config (and the playground's config)
+    title: str
+    term: Callable[[Any], Any]  # a parameter (a Value, or a Tensor of them) -> its penalty, elementwise
+
+
+#: Every weight penalty a run can add to its loss (TensorFlow Playground's "regularization"), each with its own
+#: strength in ``micrograd.train.Config`` (``l1``, ``l2``): 0 leaves it out.
+PENALTIES: dict[str, Penalty] = {
+    p.name: p
+    for p in (
+        Penalty("l1", "L1 (sum of |w|)", _magnitude),
+        Penalty("l2", "L2 (sum of w²)", _square),
+    )
+}
+
+
+def penalty(parameters: Sequence[Any], strengths: Mapping[str, float] | float) -> Any:
+    """The sum of every penalty of ``PENALTIES`` whose strength in ``strengths`` (name -> strength) is not 0, over
+    ``parameters`` (Values, or Tensors, whose terms are summed over their elements); None if there is none. A bare
+    number is the L2 strength (what engines took before L1 was added)."""
+    if not isinstance(strengths, Mapping):
+        strengths = {"l2": strengths}
+    total = None
+    for name, strength in strengths.items():
+        if name not in PENALTIES:
+            raise ValueError(f"unknown penalty {name!r}: choose one of {', '.join(PENALTIES)}")
+        if not strength:
+            continue
+        rule = PENALTIES[name].term
+        terms = [rule(p) for p in parameters]
+        if terms and not isinstance(terms[0], Value):  # Tensors: each term summed over its elements
+            terms = [t.sum() for t in terms]
+        part = strength * sum(terms)
+        total = part if total is None else total + part
+    return total
+
+
+def with_penalty(data_loss: Any, parameters: Sequence[Any], strengths: Mapping[str, float] | float) -> Any:
+    """``data_loss`` plus ``penalty(parameters, strengths)`` (just ``data_loss`` when every strength is 0)."""
+    extra = penalty(parameters, strengths)
+    return data_loss if extra is None else data_loss + extra
+
+
 # ------------------------------------------------------------------------------------------------ the table
 def signs(y: Sequence[int], classes: int = 2) -> list[int]:
     """Classes 0/1 as the labels -1/+1."""
@@ -100,6 +164,11 @@ def bits(y: Sequence[int], classes: int = 2) -> list[float]:
 def indices(y: Sequence[int], classes: int = 2) -> list[int]:
     """Class indices, as they are."""
     return list(y)
+
+
+def reals(y: Sequence[float], classes: int = 0) -> list[float]:
+    """Real-number targets (a regression data set's), as floats."""
+    return [float(v) for v in y]
 
 
 def one_hot(y: Sequence[int], classes: int) -> list[list[float]]:
@@ -122,6 +191,11 @@ def batch_cross_entropy(logits: Any, classes: Sequence[int]) -> Any:
 def _sign(scores: Any) -> Any:
     """Class 1 where the (single) score is above 0, else 0: a (N,) array from (N, 1) scores."""
     return (scores[:, 0] > 0).astype(int)
+
+
+def _output(scores: Any) -> Any:
+    """The (single) output itself: a regression model's prediction, and what the playground shades for it."""
+    return scores[:, 0]
 
 
 def _largest(scores: Any) -> Any:
@@ -166,14 +240,23 @@ class Loss:
     tensor: Callable[[Any, Any], Any] | None = None  # (Tensor scores (N, outputs), class indices) -> mean loss
     traced_term: Callable[[Any, Any], Any] | None = None  # term, for micrograd.compile (no branch on a label)
     traced_targets: Callable[[Sequence[int], int], list] | None = None  # the targets traced_term takes
+    regression: bool = False  # True: for real-number targets (data of 0 classes), one output, no accuracy
 
     def outputs(self, classes: int) -> int:
-        """How many outputs a model needs for data of ``classes`` classes."""
+        """How many outputs a model needs for data of ``classes`` classes (0: real-number targets)."""
         return classes if self.multiclass else 1
 
     def check_classes(self, classes: int, dataset: str = "the data") -> None:
-        """A ValueError if this loss cannot learn data of ``classes`` classes, naming the losses that can."""
-        if not self.multiclass and classes != 2:
+        """A ValueError if this loss cannot learn data of ``classes`` classes (0: real-number targets, a regression
+        data set), naming the losses that can."""
+        if self.regression != (classes == 0):
+            fits = ", ".join(name for name, loss in LOSSES.items() if loss.regression == (classes == 0))
+            if self.regression:
+                raise ValueError(f"loss {self.name!r} is for real-number targets (regression); {dataset} has "
+                                 f"{classes} classes: use --loss {fits}")  # fmt: skip
+            raise ValueError(f"loss {self.name!r} is for classes; {dataset} has real-number targets (regression): use "
+                             f"--loss {fits}")  # fmt: skip
+        if not self.multiclass and not self.regression and classes != 2:
             others = ", ".join(name for name, loss in LOSSES.items() if loss.multiclass)
             raise ValueError(f"loss {self.name!r} is for 2 classes; {dataset} has {classes}: use --loss {others}")
 
@@ -203,5 +286,7 @@ LOSSES: dict[str, Loss] = {
         Loss("ce", "softmax cross-entropy", cross_entropy, indices, multiclass=True, predict=_largest,
              confidence=_softmax_confidence, tensor=batch_cross_entropy, traced_term=_cross_entropy_one_hot,
              traced_targets=one_hot),
+        Loss("regression", "MSE (regression)", squared_error, reals, predict=_output,
+             confidence=_output, regression=True),
     )
 }  # fmt: skip

@@ -15,7 +15,10 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from micrograd.data import DATASETS, Dataset, check_arguments, load, minibatches
-from micrograd.losses import LOSSES
+from micrograd.features import DEFAULT as DEFAULT_FEATURES
+from micrograd.features import check as check_features
+from micrograd.features import is_default, of_array, of_points
+from micrograd.losses import LOSSES, PENALTIES
 from micrograd.optim import SGD, Adam, Optimizer, constant, linear_decay
 from micrograd.training.engines import ENGINES
 from micrograd.training.evaluate import (  # noqa: F401 - part of this module's API
@@ -53,9 +56,11 @@ class Config:
     steps: int = 100
     batch_size: int | None = None  # None: the whole training set every step
     l2: float = 1e-4
+    l1: float = 0.0  # L1 regularisation strength (each of micrograd.losses.PENALTIES has its own; 0: none)
     seed: int = 1337
     test_fraction: float = 0.0
     engine: str = "scalar"
+    features: list[str] = field(default_factory=lambda: list(DEFAULT_FEATURES))  # of 2-D data: micrograd.features
 
 
 #: What changes when only --dataset is given: settings that suit that data set (its row of ``DATASETS``).
@@ -109,16 +114,46 @@ class TrainingDiverged(ArithmeticError):
 
 def check(config: Config) -> None:
     """Everything about ``config`` that can be checked without making its data: a ValueError naming what is wrong
-    (the data set's options, the loss, the engine, the model's size)."""
+    (the data set's options, the loss, the engine, the penalties' strengths, the features, the model's size)."""
     check_arguments(config.dataset, config.samples, config.noise, config.seed, config.test_fraction, config.classes)
     if config.loss not in LOSSES:
         raise ValueError(f"unknown loss {config.loss!r}: choose one of {', '.join(LOSSES)}")
     if config.engine not in ENGINES:
         raise ValueError(f"unknown engine {config.engine!r}: choose one of {', '.join(ENGINES)}")
+    for name in PENALTIES:
+        strength = getattr(config, name)
+        if isinstance(strength, bool) or not isinstance(strength, (int, float)) or not 0 <= strength < math.inf:
+            raise ValueError(f"{name} (the {PENALTIES[name].title} strength) must be a finite number >= 0, "
+                             f"got {strength!r}")  # fmt: skip
     row = DATASETS[config.dataset]
-    classes = row.classes or config.classes
+    features = check_features(config.features)
+    if row.features != 2 and not is_default(features):
+        raise ValueError(f"features apply to 2-D data only; {config.dataset} has {row.features} inputs per example: "
+                         f"leave features at {','.join(DEFAULT_FEATURES)}")  # fmt: skip
+    classes = config.classes if row.classes is None else row.classes
     LOSSES[config.loss].check_classes(classes, config.dataset)
-    _check_size([row.features, *config.hidden, LOSSES[config.loss].outputs(classes)])
+    _check_size([inputs(config, row.features), *config.hidden, LOSSES[config.loss].outputs(classes)])
+
+
+def inputs(config: Config, size: int) -> int:
+    """How many inputs the network of ``config`` has, for data of ``size`` numbers per example: one per feature."""
+    return size if is_default(config.features) else len(config.features)
+
+
+def penalties(config: Config) -> dict[str, float]:
+    """The strength of each weight penalty (``micrograd.losses.PENALTIES``) of ``config``: {"l1": ..., "l2": ...}."""
+    return {name: getattr(config, name) for name in PENALTIES}
+
+
+def featurizer(config: Config) -> Callable[[Any], Any]:
+    """Examples as the network of ``config`` takes them: points (a list of [x1, x2], or an (N, 2) array) as their
+    features (``micrograd.features``); the same examples for the default features."""
+    features = list(config.features)
+
+    def featurize(X: Any) -> Any:
+        return of_points(features, X) if isinstance(X, list) else of_array(features, X)
+
+    return featurize
 
 
 def _check_size(sizes: list[int]) -> None:
@@ -133,7 +168,7 @@ def build_model(config: Config, data: Dataset, engine: Any = None) -> Any:
         check(config)  # names the unknown loss or engine
     loss = LOSSES[config.loss]
     loss.check_classes(data.n_classes, data.name)
-    sizes = [data.n_features, *config.hidden, loss.outputs(data.n_classes)]
+    sizes = [inputs(config, data.n_features), *config.hidden, loss.outputs(data.n_classes)]
     _check_size(sizes)
     random.seed(config.seed)
     return (engine or ENGINES[config.engine]).build(sizes[0], sizes[1:], config.activation)
@@ -166,7 +201,8 @@ class Run:
         self.data = data
         self.model = build_model(config, data, self.engine) if model is None else model
         self.optimizer = make_optimizer(config, self.model)
-        self.batch_loss = self.engine.batch_loss(self.model, LOSSES[config.loss], config.l2)
+        self.batch_loss = self.engine.batch_loss(self.model, LOSSES[config.loss], penalties(config))
+        self.inputs = featurizer(config)  # points -> what the network takes (their features)
         self.batches = minibatches(len(data.X_train), config.batch_size, config.seed)
         self.steps = 0
         self.loss_log: list[float] = []
@@ -187,7 +223,7 @@ class Run:
         """One update on the next batch; its loss. Raises ``Diverged`` (after logging the step) if the loss, an
         op's result or the updated weights are not all finite numbers: the weights are then not updated further."""
         idx = next(self.batches)
-        X, y = [self.data.X_train[i] for i in idx], [self.data.y_train[i] for i in idx]
+        X, y = self.inputs([self.data.X_train[i] for i in idx]), [self.data.y_train[i] for i in idx]
         self.steps += 1
         try:
             total, acc = self.batch_loss(X, y)
@@ -243,8 +279,8 @@ def train(
 
     def evaluate(step: int) -> None:
         try:
-            train_acc = accuracy(model, config.loss, data.X_train, data.y_train)
-            test_acc = accuracy(model, config.loss, data.X_test, data.y_test)
+            train_acc = accuracy(model, config.loss, run.inputs(data.X_train), data.y_train)
+            test_acc = accuracy(model, config.loss, run.inputs(data.X_test), data.y_test)
         except FloatingPointError:  # no class can be read from such outputs: NaN, a gap in the curve
             if step == config.steps:  # ... and no later step's loss will say that the run diverged
                 raise diverged(step, "the last update made the model's outputs infinite or NaN") from None

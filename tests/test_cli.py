@@ -326,7 +326,7 @@ def test_bare_micrograd_lists_the_commands_and_exits_2(capsys) -> None:
         (
             ["train", "--dataset", "moosn"],
             "--dataset: invalid choice: 'moosn' (choose from moons, circles, blobs, "
-            "classification, digits, xor, spiral, gaussian); did you mean moons?",
+            "classification, digits, xor, spiral, gaussian, plane, multi-gaussian); did you mean moons?",
         ),
         (["train", "--optimizer", "lbfgs"], "--optimizer: invalid choice: 'lbfgs' (choose from sgd, adam)\n"),
         (["train", "--lr", "abc"], "micrograd train: error: --lr: expected a finite number >= 0, got 'abc'\n"),
@@ -385,7 +385,7 @@ def test_help_tells_the_truth_about_each_default(tmp_path: Path, capsys, monkeyp
     for name in DATASETS:
         assert name in used, name
     shown = {"batch_size": lambda v: "the whole training set" if v is None else str(v),
-             "hidden": lambda v: ",".join(map(str, v))}  # fmt: skip
+             "hidden": lambda v: ",".join(map(str, v)), "features": ",".join}  # fmt: skip
     for dest, per in said.items():
         for name in DATASETS:
             if dest in ("samples", "noise", "classes") and name == "digits":

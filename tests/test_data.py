@@ -23,6 +23,9 @@ def test_every_dataset_loads_seeded_and_split(name: str) -> None:
     assert a == b
     total = 1797 if name == "digits" else 60
     assert len(a.X_train) + len(a.X_test) == total and len(a.X_test) == pytest.approx(total * 0.25, abs=1)
+    if data.DATASETS[name].classes == data.REGRESSION:  # real-number targets
+        assert a.n_classes == 0 and a.regression and all(type(v) is float for v in a.y_train + a.y_test)
+        return
     assert a.n_classes == (10 if name == "digits" else 3 if name in ("blobs", "classification") else 2)
     assert set(a.y_test) <= set(range(a.n_classes))
 

@@ -26,7 +26,7 @@ def _choices(option: str) -> list[str]:
 
 
 def _small(loss: str, engine: str, **more) -> Config:
-    dataset = "moons" if not LOSSES[loss].multiclass else "blobs"
+    dataset = "plane" if LOSSES[loss].regression else "blobs" if LOSSES[loss].multiclass else "moons"
     return Config(dataset=dataset, samples=40, hidden=[4], loss=loss, engine=engine, steps=5, lr=0.05, **more)
 
 
@@ -43,8 +43,10 @@ def test_every_loss_trains_on_every_engine_to_the_scalar_engines_numbers(loss: s
 def test_a_loss_without_a_tensor_rule_gets_the_functional_modules_numbers_to_the_last_bit(name: str) -> None:
     rng = np.random.default_rng(0)
     scores, y = Tensor(rng.normal(size=(7, 1))), [int(k) for k in rng.integers(0, 2, size=7)]
+    if LOSSES[name].regression:  # real-number targets
+        y = rng.normal(size=7).tolist()
     targets = np.asarray(LOSSES[name].targets(y, 2), dtype=float)
-    functional = {"hinge": F.hinge, "mse": F.mse, "bce": F.bce_with_logits}[name]
+    functional = {"hinge": F.hinge, "mse": F.mse, "bce": F.bce_with_logits, "regression": F.mse}[name]
     assert LOSSES[name].on_tensors(scores, y).item() == functional(scores.reshape(-1), targets).item()
 
 
@@ -140,7 +142,7 @@ def test_the_command_line_reads_which_options_apply_from_the_data_set_rows(monke
                  "--out", str(tmp_path / "run")]) == 0  # fmt: skip
     with pytest.raises(SystemExit):
         main(["train", "--dataset", "dots", "--noise", "0.2", "--out", str(tmp_path / "other")])
-    assert "--noise does not apply to --dataset dots (only to moons, circles, xor, spiral, gaussian)" in (
+    assert "--noise does not apply to --dataset dots (only to moons, circles, xor, spiral, gaussian, plane" in (
         capsys.readouterr().err
     )
 

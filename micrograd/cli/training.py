@@ -13,6 +13,8 @@ from typing import Any
 from micrograd.activations import ACTIVATIONS, nonlinear
 from micrograd.cli.args import _fail, _fraction, _integer, _non_negative_float, _os_error, _positive_int, _sizes
 from micrograd.data import DATASETS, OPTIONS
+from micrograd.features import FEATURES
+from micrograd.features import check as check_features
 from micrograd.losses import LOSSES
 from micrograd.training.engines import ENGINES
 from micrograd.training.evaluate import EVALUATIONS
@@ -50,7 +52,7 @@ def _refuse_options_that_do_not_apply(args: argparse.Namespace, values: dict, pa
 def _diverged_message(err: Exception, config: Any) -> str:
     """The divergence, and which of the options that make training blow up to lower."""
     hints = [f"--lr (now {config.lr:g})"] if config.lr > 0 else []
-    raised = [("momentum", config.momentum, 0.0), ("l2", config.l2, 1e-4)]
+    raised = [("momentum", config.momentum, 0.0), ("l2", config.l2, 1e-4), ("l1", config.l1, 0.0)]
     if "noise" in DATASETS[config.dataset].options:
         raised.append(("noise", config.noise, 0.1))
     hints += [f"--{name} (now {value:g})" for name, value, usual in raised if value > usual]
@@ -100,12 +102,14 @@ def train_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> 
 
             def evaluated(checkpoint: Checkpoint) -> None:
                 nonlocal measured
+                if run.data.regression:  # no accuracy: the bar's loss says how it goes
+                    return
                 measured = f"train accuracy {checkpoint.train_accuracy:.1%}"
                 if checkpoint.test_accuracy is not None:
                     measured += f", test accuracy {checkpoint.test_accuracy:.1%}"
 
             def report(step: int, loss: float, batch_accuracy: float) -> None:
-                bar.set_postfix_str(f"loss {loss:.4f}, {measured}", refresh=False)
+                bar.set_postfix_str(f"loss {loss:.4f}" + (f", {measured}" if measured else ""), refresh=False)
                 bar.update(1)
 
             result = train(run, report, evaluated=evaluated)
@@ -124,11 +128,16 @@ def train_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> 
         return _fail(parser, _diverged_message(diverged, config))
     test = "n/a (no test split)" if result.test_accuracy is None else f"{result.test_accuracy:.1%}"
     final = f"{result.loss[-1]:.6f}" if abs(result.loss[-1]) < 1e6 else f"{result.loss[-1]:.6g}"
+    measures = f"train accuracy {result.train_accuracy:.1%}; test accuracy {test}"
+    if result.data.regression:  # real-number targets: the whole sets' loss, no accuracy
+        from micrograd.training.evaluate import data_loss
+
+        loss_of = [data_loss(result.model, config.loss, run.inputs(X), y) for X, y in
+                   ((result.data.X_train, result.data.y_train), (result.data.X_test, result.data.y_test))]  # fmt: skip
+        test = "n/a (no test split)" if loss_of[1] is None else f"{loss_of[1]:.6g}"
+        measures = f"train loss {loss_of[0]:.6g}; test loss {test}"
     print(f"{result.model}")
-    print(
-        f"{config.dataset}: {config.steps} steps in {result.seconds:.1f} s; final loss {final}; "
-        f"train accuracy {result.train_accuracy:.1%}; test accuracy {test}"
-    )
+    print(f"{config.dataset}: {config.steps} steps in {result.seconds:.1f} s; final loss {final}; {measures}")
     print("wrote " + ", ".join(str(p) for p in written))
     return 0
 
@@ -199,6 +208,11 @@ def add_train_parser(sub: Any) -> None:
     t.add_argument("--full-batch", action="store_true", help="use the whole training set every step")
     t.add_argument("--l2", type=_non_negative_float, metavar="LAMBDA", help="L2 regularisation strength ("
                    + _defaults("l2") + ")")  # fmt: skip
+    t.add_argument("--l1", type=_non_negative_float, metavar="LAMBDA", help="L1 regularisation strength: adds LAMBDA * "
+                   "sum of |w| to the loss, with or without --l2 (" + _defaults("l1") + ")")  # fmt: skip
+    t.add_argument("--features", type=_features, metavar="NAMES", help="what the network is given of each 2-D point, "
+                   f"one input per feature, comma-separated, from {', '.join(FEATURES)} ("
+                   + _defaults("features", _hidden) + ")")  # fmt: skip
     t.add_argument("--seed", type=_integer, metavar="N", help="seed of data, initialisation and batches ("
                    + _defaults("seed") + ")")  # fmt: skip
     t.add_argument("--test-fraction", dest="test_fraction", type=_fraction, metavar="F",
@@ -209,6 +223,15 @@ def add_train_parser(sub: Any) -> None:
                    ENGINES.items()) + " (" + _defaults("engine") + ")")  # fmt: skip
     t.add_argument("--quiet", action="store_true", help="no progress bar")
     t.set_defaults(func=lambda args: train_command(args, t))
+
+
+def _features(text: str) -> list[str]:
+    """'x1,x2,x1^2' -> ['x1', 'x2', 'x1^2']: names of ``micrograd.features.FEATURES``, each once."""
+    names = [part.strip() for part in text.split(",") if part.strip()]
+    try:
+        return check_features(names, "--features")
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
 
 
 def _applies(key: str) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import math
 import weakref
+from collections.abc import Sequence
 from typing import Any
 
 from micrograd.autodiff import local_grads, topological_order
@@ -80,15 +81,16 @@ def _fresh(neuron: Neuron, fused: bool) -> Neuron:
     return twin
 
 
-def example_loss(model: MLP, loss: str, x: list[float], label: int) -> Value:
+def example_loss(model: MLP, loss: str, x: list[float], label: float, names: Sequence[str] = ("x1", "x2")) -> Value:
     """The loss of one example, built on copies of the model's neurons, so its backward leaves the real grads alone.
 
     Run neuron by neuron, so that every Value is put in the group of the neuron that made it (see ``graph``); a
     forward pass that fails leaves the Values made so far grouped too (``failed_graph`` shows them). Up to
     ``PRODUCT_NEURONS`` hidden neurons, each neuron is the lecture's chain of ``*`` and ``+`` (the same numbers as
-    one ``wx+b`` node)."""
+    one ``wx+b`` node). ``x`` is what the network takes (the point's features), each input labelled with its name
+    in ``names``."""
     fused = sum(model.nouts[:-1]) > PRODUCT_NEURONS
-    inputs = [Value(v, label=f"x{i + 1}") for i, v in enumerate(x)]
+    inputs = [Value(v, label=name) for v, name in zip(x, names, strict=True)]
     for v in inputs:
         _GROUPS[v] = "input"
     values: list[Value] = inputs

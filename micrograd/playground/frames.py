@@ -5,6 +5,7 @@ overflowed is null, and the frame says "diverged"."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -18,6 +19,10 @@ THUMB = 12  # neuron-thumbnail resolution
 DIVERGED = (
     "the network diverged: its numbers overflow (left blank in the pictures); lower the learning rate, then reset"
 )
+
+
+def _as_is(X: Any) -> Any:
+    return X
 
 
 def _grid(bounds: list[float], n: int) -> np.ndarray:
@@ -38,28 +43,36 @@ def _layers(tmodel: Any, X: np.ndarray) -> list[np.ndarray]:
 
 
 def _metrics(tmodel: Any, loss: str, X: list, y: list) -> tuple[float | None, float | None]:
-    """Data loss (no L2) and accuracy on X, as ``micrograd train`` computes them on the Tensor engine."""
+    """Data loss (no penalty) and accuracy on X (the network's inputs), as ``micrograd train`` computes them on the
+    Tensor engine."""
     if not X:
         return None, None
     with no_grad():
-        total, acc = ENGINES["tensor"].batch_loss(tmodel, LOSSES[loss], 0.0)(X, y)
+        total, acc = ENGINES["tensor"].batch_loss(tmodel, LOSSES[loss], {})(X, y)
     return finite_number(total.item()), acc
 
 
-def pictures(tmodel: Any, loss: str, bounds: list[float], train: tuple[list, list], test: tuple[list, list]) -> dict:
-    """The frame's pictures and metrics for the Tensor network ``tmodel`` (``diverged``: whether any was not finite)."""
+def pictures(tmodel: Any, loss: str, bounds: list[float], train: tuple[list, list], test: tuple[list, list],
+             inputs: Callable[[Any], Any] = _as_is) -> dict:  # fmt: skip
+    """The frame's pictures and metrics for the Tensor network ``tmodel`` (``diverged``: whether any was not finite).
+    ``inputs`` turns points (a list, or an (N, 2) array) into what the network takes: their features (see
+    ``micrograd.train.featurizer``); the grids of the pictures go through it as the data does."""
     with np.errstate(all="ignore"):  # a diverging network overflows here; the page shows what it can
-        return _pictures(tmodel, loss, bounds, train, test)
+        return _pictures(tmodel, loss, bounds, train, test, inputs)
 
 
-def _pictures(tmodel: Any, loss: str, bounds: list[float], train: tuple[list, list], test: tuple[list, list]) -> dict:
-    scores = _layers(tmodel, _grid(bounds, GRID))[-1]
-    acts = _layers(tmodel, _grid(bounds, THUMB))
-    metrics = {"train": _metrics(tmodel, loss, *train), "test": _metrics(tmodel, loss, *test)}
+def _pictures(tmodel: Any, loss: str, bounds: list[float], train: tuple[list, list], test: tuple[list, list],
+              inputs: Callable[[Any], Any]) -> dict:  # fmt: skip
+    scores = _layers(tmodel, inputs(_grid(bounds, GRID)))[-1]
+    features = inputs(_grid(bounds, THUMB))
+    acts = _layers(tmodel, features)
+    metrics = {"train": _metrics(tmodel, loss, inputs(train[0]), train[1]),
+               "test": _metrics(tmodel, loss, inputs(test[0]), test[1])}  # fmt: skip
     items = {
         "boundary": (LOSSES[loss].confidence(scores), 3),
         "weights": [(layer.w.data, 4) for layer in tmodel.layers],
         "biases": [(layer.b.data, 4) for layer in tmodel.layers],
+        "inputs": (np.asarray(features).T, 3),  # per input (feature): THUMB^2, as the thumbs
         "thumbs": [(a.T, 3) for a in acts],  # per layer: neurons x THUMB^2
     }
     diverged = False
@@ -72,6 +85,7 @@ def _pictures(tmodel: Any, loss: str, bounds: list[float], train: tuple[list, li
 
     boundary = finite(items["boundary"])
     network = {key: [finite(item) for item in items[key]] for key in ("weights", "biases", "thumbs")}
+    network["inputs"] = finite(items["inputs"])
     return {**metrics, "boundary": boundary, "grid": GRID, "network": network, "diverged": diverged}
 
 

@@ -13,14 +13,14 @@ import math
 import reprlib
 from typing import Any
 
-from micrograd import train
+from micrograd import features, train
 from micrograd.activations import nonlinear
 from micrograd.data import DATASETS
-from micrograd.losses import LOSSES
+from micrograd.losses import LOSSES, PENALTIES
 
 #: Largest message accepted, in characters of JSON.
 MAX_MESSAGE = 256_000
-MAX_LAYERS, MAX_NEURONS, MAX_POINTS = 4, 16, 1000
+MAX_LAYERS, MAX_NEURONS, MAX_POINTS = 6, 16, 1000  # hidden layers as TensorFlow Playground; neurons twice
 MAX_CLASSES = 4  # the page has a colour for each of 4 classes
 
 DEFAULT_CONFIG: dict[str, Any] = {
@@ -36,7 +36,9 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "optimizer": "sgd",
     "lr": 0.1,
     "l2": 1e-4,
+    "l1": 0.0,  # each of micrograd.losses.PENALTIES has its strength here (the page offers one at a time)
     "batch_size": 0,  # 0: the whole training set every step
+    "features": list(features.DEFAULT),  # what the network is given of each point (micrograd.features)
 }
 
 #: The page's optimizers, as micrograd.train.Config settings.
@@ -75,6 +77,7 @@ NUMBERS = {  # field: (type, lowest, highest)
     "seed": (int, 0, 2**31 - 1),
     "lr": (float, 1e-6, 10.0),
     "l2": (float, 0.0, 1.0),
+    "l1": (float, 0.0, 1.0),
     "batch_size": (int, 0, 1000),
 }
 #: Each message type's fields: (required, optional). Any other field is refused.
@@ -137,6 +140,13 @@ def choices() -> dict[str, Any]:
         "options": {name: list(DATASETS[name].options) for name in names["dataset"]},
         "classes": {name: DATASETS[name].classes for name in names["dataset"]},
         "numbers": {key: [lo, hi] for key, (_, lo, hi) in NUMBERS.items()},
+        "features": [[name, f.title] for name, f in features.FEATURES.items()],
+        "penalties": [[name, p.title] for name, p in PENALTIES.items()],
+        "layers": [MAX_LAYERS, MAX_NEURONS],
+        "regression": {
+            "dataset": [n for n in names["dataset"] if DATASETS[n].classes == 0],
+            "loss": [n for n in names["loss"] if LOSSES[n].regression],
+        },
         "defaults": DEFAULT_CONFIG,
     }
 
@@ -145,15 +155,16 @@ def run_config(c: dict[str, Any]) -> train.Config:
     """A checked playground config as the ``micrograd.train.Config`` its run trains with (a constant rate)."""
     return train.Config(
         dataset=c["dataset"], samples=c["samples"], noise=c["noise"], classes=c["classes"], hidden=list(c["hidden"]),
-        activation=c["activation"], loss=c["loss"], lr=c["lr"], schedule="constant", l2=c["l2"],
+        activation=c["activation"], loss=c["loss"], lr=c["lr"], schedule="constant", l2=c["l2"], l1=c["l1"],
         batch_size=c["batch_size"] or None, seed=c["seed"], test_fraction=c["test_fraction"], engine="compiled",
-        **OPTIMIZERS[c["optimizer"]],
+        features=list(c["features"]), **OPTIMIZERS[c["optimizer"]],
     )  # fmt: skip
 
 
 def classes(c: dict[str, Any]) -> int:
     """How many classes the data set of config ``c`` has."""
-    return DATASETS[c["dataset"]].classes or c["classes"]
+    row = DATASETS[c["dataset"]]
+    return c["classes"] if row.classes is None else row.classes
 
 
 def config(raw: Any) -> dict[str, Any]:
@@ -176,6 +187,11 @@ def config(raw: Any) -> dict[str, Any]:
             if not isinstance(value, list) or len(value) > MAX_LAYERS:
                 raise BadMessage(f"hidden must be a list of at most {MAX_LAYERS} layer sizes")
             out[key] = [number(n, "neurons per layer", int, 1, MAX_NEURONS) for n in value]
+        elif key == "features":
+            try:
+                out[key] = features.check(value)
+            except ValueError as err:
+                raise BadMessage(str(err)[:200]) from None
     try:
         train.check(run_config(out))
     except ValueError as err:
@@ -183,10 +199,13 @@ def config(raw: Any) -> dict[str, Any]:
     return out
 
 
-def point(raw: Any, classes: int) -> tuple[float, float, int]:
+def point(raw: Any, classes: int) -> tuple[float, float, Any]:
+    """[x, y, class], or for a regression data set (``classes`` 0) [x, y, target] with a target from -1 to 1."""
     if not isinstance(raw, list) or len(raw) != 3:
-        raise BadMessage("a point is [x, y, class]")
+        raise BadMessage("a point is [x, y, class]" if classes else "a point is [x, y, target]")
     x, y = (number(v, "a point's coordinate", float, -10.0, 10.0) for v in raw[:2])
+    if classes == 0:
+        return x, y, number(raw[2], "a point's target", float, -1.0, 1.0)
     return x, y, number(raw[2], "a point's class", int, 0, classes - 1)
 
 

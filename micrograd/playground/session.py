@@ -16,7 +16,7 @@ import threading
 import time
 from typing import Any
 
-from micrograd import nn
+from micrograd import features, nn
 from micrograd.losses import LOSSES
 from micrograd.playground import explain, frames
 from micrograd.playground import messages as msg
@@ -24,7 +24,7 @@ from micrograd.train import Diverged, Run
 from micrograd.training.padded import Padded
 
 #: Settings a running model takes at once (its weights and data kept); any other change starts a new run.
-LIVE_SETTINGS = ("lr", "l2", "optimizer", "batch_size", "activation")
+LIVE_SETTINGS = ("lr", "l2", "l1", "optimizer", "batch_size", "activation")
 #: What the page says to do when training stops on a number that is not finite.
 ADVICE = "lower the learning rate, then reset"
 
@@ -145,7 +145,7 @@ class Session:
         and ``diverged`` says so."""
         tmodel = self.run.engine.snapshot(self.model)
         shown = frames.pictures(tmodel, self.config["loss"], self.bounds, (self.X_train, self.y_train),
-                                (self.X_test, self.y_test))  # fmt: skip
+                                (self.X_test, self.y_test), self.run.inputs)  # fmt: skip
         history, self.history = self.history, []
         out: dict[str, Any] = {
             "type": "frame",
@@ -165,7 +165,8 @@ class Session:
             return None
         x, label = X[self.selected], y[self.selected]
         try:
-            self.graph_root = explain.example_loss(self.model, self.config["loss"], x, label)
+            self.graph_root = explain.example_loss(self.model, self.config["loss"], self.run.inputs([x])[0], label,
+                                                   self.config["features"])  # fmt: skip
         except ArithmeticError as err:  # this example's forward pass fails: show the graph up to the failure
             self.graph_root = None
             out = explain.failed_graph(err)
@@ -203,7 +204,8 @@ class Session:
         if points is None and changed <= set(LIVE_SETTINGS):
             return self._retune(config)
         if points is None:  # keep the clicked points, if the new data set has their classes
-            points = msg.points([list(p) for p in self.points], msg.classes(config))
+            same_kind = (msg.classes(config) == 0) == (self.classes == 0)  # classes, or real-number targets
+            points = msg.points([list(p) for p in self.points], msg.classes(config)) if same_kind else []
         self._start(config, points)
         self.playing = False
         return [self.data(), self.frame()]
@@ -291,11 +293,15 @@ class Session:
     def _on_export_model(self, message: dict[str, Any]) -> list[dict[str, Any]]:
         if not self.run.engine.finite(self.model):
             raise msg.BadMessage("the model has weights that are not finite numbers (it diverged): nothing to save")
-        return [{"type": "model", "model": self.model.to_state()}]
+        state = self.model.to_state()
+        if not features.is_default(self.config["features"]):  # the file says what its inputs are
+            state["features"] = list(self.config["features"])
+        return [{"type": "model", "model": state}]
 
     def _on_import_model(self, message: dict[str, Any]) -> list[dict[str, Any]]:
         try:
             model = nn.from_state(message["model"], "the imported model")
+            trained_on = features.of_model_state(message["model"], "the imported model")
         except ValueError as err:
             raise msg.BadMessage(str(err)) from None
         hidden = model.nouts[:-1]
@@ -305,12 +311,13 @@ class Session:
         if model.activation not in offered or model.output_activation != "linear":
             choices = ", ".join(offered)
             raise msg.BadMessage(f"the playground's models have {choices} hidden layers and a linear output")
-        config = {**self.config, "hidden": hidden, "activation": model.activation}
+        config = {**self.config, "hidden": hidden, "activation": model.activation, "features": trained_on}
         data = self.run.data
         nout = model.nouts[-1]
         outputs = LOSSES[config["loss"]].outputs(msg.classes(config))
-        if model.nin != 2 or nout != outputs:
-            raise msg.BadMessage(f"the model must take 2 inputs and give {outputs} output(s) for this data and loss")
+        if model.nin != len(trained_on) or nout != outputs:
+            raise msg.BadMessage(f"the model must take {len(trained_on)} inputs ({', '.join(trained_on)}) and give "
+                                 f"{outputs} output(s) for this data and loss")  # fmt: skip
         run = self._run(config, [], data=data, model=model)
         self.config = config
         self.playing = False

@@ -9,7 +9,7 @@ class here and one row of ``ENGINES``.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from micrograd import losses, nn
@@ -21,13 +21,19 @@ from micrograd.losses import Loss
 
 #: A batch's loss: (inputs, class indices) -> (the loss to call backward on, the batch's accuracy)
 BatchLoss = Callable[[list[list[float]], list[int]], tuple[Any, float]]
+#: The weight penalties of a batch loss (the ``l2`` argument of ``batch_loss``): each penalty's strength, by its
+#: name in ``micrograd.losses.PENALTIES`` ({"l1": 0.0, "l2": 1e-4}); a bare number is the L2 strength.
+Strengths = Mapping[str, float] | float
 Layers = Sequence[tuple[Any, Any]]  # per layer: (weights (nin, nout), biases (nout,))
 
 
-def accuracy(loss: Loss, scores: Any, y: Sequence[int]) -> float:
-    """The share of rows of ``scores`` (N, outputs) whose class, as ``loss`` reads it, is ``y``'s."""
+def accuracy(loss: Loss, scores: Any, y: Sequence[int]) -> float | None:
+    """The share of rows of ``scores`` (N, outputs) whose class, as ``loss`` reads it, is ``y``'s (None for a
+    regression loss: real-number targets have no class to be right about)."""
     import numpy as np
 
+    if loss.regression:
+        return None
     return float((loss.predict(np.asarray(scores, dtype=float)) == np.asarray(y)).mean())
 
 
@@ -47,14 +53,14 @@ class Scalar:
         return nn.MLP.from_layers([[(w[:, j], b[j]) for j in range(w.shape[1])] for w, b in layers], activation,
                                   output_activation)  # fmt: skip
 
-    def batch_loss(self, model: Any, loss: Loss, l2: float) -> BatchLoss:
-        """The loss on one batch (the mean of ``loss.term``, plus L2) and the batch accuracy."""
+    def batch_loss(self, model: Any, loss: Loss, l2: Strengths) -> BatchLoss:
+        """The loss on one batch (the mean of ``loss.term``, plus the penalties ``l2`` names) and the batch accuracy."""
         width = model.nouts[-1]
 
         def run(X: list[list[float]], y: list[int]) -> tuple[Value, float]:
             scores = [model(list(map(Value, row))) for row in X]
             data_loss = loss.mean(scores, loss.targets(y, width))
-            total = data_loss + losses.l2(model.parameters(), l2) if l2 else data_loss
+            total = losses.with_penalty(data_loss, model.parameters(), l2)
             return total, accuracy(loss, _numbers(scores), y)
 
         return run
@@ -81,7 +87,7 @@ class Compiled(Scalar):
     name = "compiled"
     help = "that graph traced once, then replayed as array operations (micrograd.compile)"
 
-    def batch_loss(self, model: Any, loss: Loss, l2: float) -> BatchLoss:
+    def batch_loss(self, model: Any, loss: Loss, l2: Strengths) -> BatchLoss:
         """``Scalar.batch_loss``, compiled: labels become numbers (``loss.traced``) so that every batch of one size
         shares a program; the batch accuracy is read from the returned scores, outside the compiled function."""
         from micrograd.compiler import compile
@@ -91,7 +97,7 @@ class Compiled(Scalar):
         def loss_and_scores(X: list[list[float]], t: list[Any]) -> tuple[Value, list[Any]]:
             scores = [model(x) for x in X]
             data_loss = losses._mean([term(s, ti) for s, ti in zip(scores, t)], loss.name)
-            total = data_loss + losses.l2(model.parameters(), l2) if l2 else data_loss
+            total = losses.with_penalty(data_loss, model.parameters(), l2)
             return total, scores
 
         step = compile(loss_and_scores)
@@ -121,15 +127,13 @@ class Tensor:
     def from_layers(self, layers: Layers, activation: str, output_activation: str) -> Any:
         return self.model_type.from_scalar(Scalar().from_layers(layers, activation, output_activation))
 
-    def batch_loss(self, model: Any, loss: Loss, l2: float) -> BatchLoss:
+    def batch_loss(self, model: Any, loss: Loss, l2: Strengths) -> BatchLoss:
         import numpy as np
-
-        from micrograd.tensor import functional as F
 
         def run(X: list[list[float]], y: list[int]) -> tuple[Any, float]:
             scores = model(np.asarray(X, dtype=float))
             data_loss = loss.on_tensors(scores, y)
-            total = data_loss + F.l2(model.parameters(), l2) if l2 else data_loss
+            total = losses.with_penalty(data_loss, model.parameters(), l2)
             return total, accuracy(loss, scores.data, y)
 
         return run

@@ -46,8 +46,9 @@ def batch_predictor(model: Any, loss: str) -> Any:
 
 
 def accuracy(model: Any, loss: str, X: list[list[float]], y: list[int]) -> float | None:
-    """The share of ``X`` whose predicted class is ``y``'s (None for no examples), in one batched pass."""
-    if not X:
+    """The share of ``X`` whose predicted class is ``y``'s (None for no examples, and for a regression loss: real
+    targets have no class to be right about), in one batched pass."""
+    if not X or LOSSES[loss].regression:
         return None
     return float((batch_predictor(model, loss)(X) == y).mean())
 
@@ -56,3 +57,18 @@ def evaluation_steps(steps: int, count: int = EVALUATIONS) -> list[int]:
     """After how many updates a run of ``steps`` steps measures whole-set accuracy: 0, then ``count`` times at
     even intervals (every step if there are fewer), the last time after the last step."""
     return sorted({0, *(round(steps * i / count) for i in range(1, count + 1))} | {steps})
+
+
+def data_loss(model: Any, loss: str, X: list[list[float]], y: list[Any]) -> float | None:
+    """The mean loss ``loss`` (no penalty) of ``model`` on ``X`` (None for no examples), in one batched pass: for a
+    regression run, what stands in for accuracy. NaN if the outputs are not finite numbers."""
+    if not X:
+        return None
+    import numpy as np
+
+    from micrograd.tensor import Tensor
+    from micrograd.tensor.tensor import no_grad
+
+    with no_grad(), np.errstate(all="ignore"):
+        scores = Tensor(np.asarray(engine_for(model).forward(model, X), dtype=float))
+        return float(LOSSES[loss].on_tensors(scores, y).item())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import functools
 import json
 import math
 import os
@@ -11,8 +12,9 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from micrograd.features import of_array, of_points, save_model
 from micrograd.files import write_atomically
-from micrograd.training.evaluate import batch_predictor
+from micrograd.training.evaluate import batch_predictor, data_loss
 
 #: The files ``write_outputs`` may write into a run's folder.
 OUTPUT_NAMES = ("metrics.json", "model.json", "loss.png", "decision_boundary.png")
@@ -93,6 +95,8 @@ def write_outputs(result: Any, out: Path) -> list[Path]:
         "parameters": result.model.num_parameters(),
         "config": asdict(result.config),
     }
+    if result.data.regression and result.diverged_at_step is None:  # no accuracy: the whole sets' loss instead
+        metrics["train_loss"], metrics["test_loss"] = _losses(result)
     written = [out / "metrics.json", out / "loss.png"]
     write_atomically(written[0], json.dumps(_json_numbers(metrics), indent=1, allow_nan=False))
     size = result.config.batch_size
@@ -107,12 +111,12 @@ def write_outputs(result: Any, out: Path) -> list[Path]:
     if result.diverged_at_step is not None:
         return written
     written.insert(1, out / "model.json")
-    result.model.save(written[1])
+    save_model(result.model, written[1], result.config.features)  # the file names its features, if not x1, x2
     data = result.data
-    if data.n_features == 2:
+    if data.n_features == 2 and not data.regression:  # a regression model has no boundary between classes
         path = out / "decision_boundary.png"
         plots.decision_boundary(
-            batch_predictor(result.model, result.config.loss),
+            _on_points(batch_predictor(result.model, result.config.loss), result.config.features),
             data.X_train,
             data.y_train,
             path,
@@ -126,11 +130,27 @@ def write_outputs(result: Any, out: Path) -> list[Path]:
     return written
 
 
+def _losses(result: Any) -> tuple[float, float | None]:
+    """The data loss of the whole training set and of the whole test set (None without one), after the run."""
+    featurize = functools.partial(of_points, result.config.features)
+    data, loss = result.data, result.config.loss
+    return (data_loss(result.model, loss, featurize(data.X_train), data.y_train),
+            data_loss(result.model, loss, featurize(data.X_test), data.y_test))  # fmt: skip
+
+
+def _on_points(predict: Any, features: list[str]) -> Any:
+    """``predict`` (of the network's inputs) as a function of 2-D points: each point first becomes its features."""
+    return lambda X: predict(of_array(features, X))
+
+
 def _title(result: Any) -> str:
     """'moons, MLP 2-16-16-1, 100 steps: train accuracy 100.0%' (and the test accuracy, if there is a test set)."""
     sizes = "-".join(str(n) for n in [result.model.nin, *result.model.nouts])
     head = f"{result.data.name}, MLP {sizes}, {result.config.steps} steps"
     if result.diverged_at_step is not None:
         return f"{head}: diverged at step {result.diverged_at_step}"
+    if result.data.regression:
+        train, test_loss = _losses(result)
+        return f"{head}: train loss {train:.4g}" + ("" if test_loss is None else f", test loss {test_loss:.4g}")
     test = "" if result.test_accuracy is None else f", test accuracy {result.test_accuracy:.1%}"
     return f"{head}: train accuracy {result.train_accuracy:.1%}{test}"

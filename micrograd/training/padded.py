@@ -11,14 +11,14 @@ from __future__ import annotations
 import functools
 import math
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from micrograd import losses, nn
 from micrograd.compiler import compile
 from micrograd.engine import Value
 from micrograd.losses import LOSSES, Loss
-from micrograd.training.engines import BatchLoss, Compiled, _numbers, accuracy
+from micrograd.training.engines import BatchLoss, Compiled, Strengths, _numbers, accuracy
 
 CACHED = 2  # compiled programs kept per session (one per padded batch size)
 CHUNK = 256  # the largest batch one program takes: larger ones run it chunk by chunk (so traces stay short)
@@ -35,18 +35,20 @@ def padded_size(n: int) -> int:
     return math.ceil(2 ** (k / 4))
 
 
-def _batch_loss(model: nn.MLP, term: Callable[[Any, Any], Value], with_l2: bool, X: list[list[float]],
-                targets: list[Any], weights: list[float], scale: float, l2: float) -> tuple[Value, list]:  # fmt: skip
-    """The weighted batch loss that CompiledLoss compiles (the terms are the loss's ``traced`` ones)."""
+def _batch_loss(model: nn.MLP, term: Callable[[Any, Any], Value], penalties: tuple[str, ...], X: list[list[float]],
+                targets: list[Any], weights: list[float], scale: float,
+                strengths: list[float]) -> tuple[Value, list]:  # fmt: skip
+    """The weighted batch loss that CompiledLoss compiles (the terms are the loss's ``traced`` ones), plus the
+    ``penalties`` (names of ``micrograd.losses.PENALTIES``) at the ``strengths`` given (inputs of the program)."""
     scores = [model(x) for x in X]
     terms = [term(s, t) for s, t in zip(scores, targets)]
     data_loss = sum(w * term for w, term in zip(weights, terms)) * scale
-    total = data_loss + losses.l2(model.parameters(), l2) if with_l2 else data_loss
+    total = losses.with_penalty(data_loss, model.parameters(), dict(zip(penalties, strengths)))
     return total, scores
 
 
 class CompiledLoss:
-    """The batch loss (data term plus L2) and accuracy of ``model``, compiled once per padded batch size.
+    """The batch loss (data term plus weight penalties) and accuracy of ``model``, compiled once per padded batch size.
 
     A batch of n examples, n up to CHUNK, runs the program for ``padded_size(n)``: the missing examples are copies
     of the first with weight 0, and the mean divides by n, so the loss and every gradient are those of the n
@@ -55,8 +57,11 @@ class CompiledLoss:
     is grouped by chunk: the same to rounding). At most CACHED programs are kept, least recently used dropped first.
     """
 
-    def __init__(self, model: nn.MLP, loss: Loss | str, l2: float):
-        self.model, self.loss, self.l2 = model, LOSSES[loss] if isinstance(loss, str) else loss, l2
+    def __init__(self, model: nn.MLP, loss: Loss | str, l2: Strengths):
+        self.model, self.loss = model, LOSSES[loss] if isinstance(loss, str) else loss
+        strengths = l2 if isinstance(l2, Mapping) else {"l2": l2}
+        self.penalties = tuple(name for name, strength in strengths.items() if strength)  # the others: left out
+        self.strengths = [float(strengths[name]) for name in self.penalties]
         self.programs: OrderedDict[int, Any] = OrderedDict()
 
     def _program(self, size: int) -> Any:
@@ -67,7 +72,7 @@ class CompiledLoss:
             # would keep them, many MB each, until the cycle collector runs)
             # verify=0: no eager re-run of the first replay; _batch_loss has no Python branch on a value (the tests
             # check its numbers against micrograd.train's compiled loss, which is verified)
-            loss = functools.partial(_batch_loss, self.model, self.loss.traced()[0], bool(self.l2))
+            loss = functools.partial(_batch_loss, self.model, self.loss.traced()[0], self.penalties)
             self.programs[size] = compile(loss, verify=0)
             while len(self.programs) > CACHED:
                 self.programs.popitem(last=False)
@@ -81,7 +86,7 @@ class CompiledLoss:
             Xc, tc = X[start : start + size], targets[start : start + size]
             m, pad = len(Xc), size - len(Xc)
             part, part_scores = program([*Xc, *[Xc[0]] * pad], [*tc, *[tc[0]] * pad], [1.0] * m + [0.0] * pad, 1.0 / n,
-                                        self.l2 if start == 0 else 0.0)  # fmt: skip
+                                        self.strengths if start == 0 else [0.0] * len(self.strengths))  # fmt: skip
             parts.append(part)
             scores += part_scores[:m]
         total = parts[0] if len(parts) == 1 else sum(parts[1:], parts[0])
@@ -94,5 +99,5 @@ class Padded(Compiled):
     name = "padded"
     help = "compiled, one program per padded batch size (the playground's)"
 
-    def batch_loss(self, model: Any, loss: Loss, l2: float) -> BatchLoss:
+    def batch_loss(self, model: Any, loss: Loss, l2: Strengths) -> BatchLoss:
         return CompiledLoss(model, loss, l2)

@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
+from micrograd.features import FEATURES
 from micrograd.playground import messages as msg
 from micrograd.playground.app import create_app
 from micrograd.playground.session import Session
@@ -29,7 +30,9 @@ leaves = (
     | st.floats(allow_nan=False, allow_infinity=False)
     | st.text(max_size=12)
     | st.integers(1000, 100_000).map(lambda n: "x" * n)  # a long string, quoted in an error message?
-    | st.sampled_from(["moons", "blobs", "ce", "hinge", "relu", "adam", *msg.TYPES])
+    | st.sampled_from(
+        ["moons", "blobs", "ce", "hinge", "relu", "adam", "plane", "regression", "x1^2", "sin(x2)", *msg.TYPES]
+    )
 )
 values = st.recursive(
     leaves,
@@ -42,9 +45,10 @@ near_misses = st.builds(
     st.sampled_from([*msg.TYPES, "eval", "Play"]),
     st.dictionaries(st.sampled_from(fields), values, max_size=2),
 )
+feature_lists = st.lists(st.sampled_from([*FEATURES, "x3"]), max_size=8)  # near misses: unknown, repeated, none
 configs = st.builds(
     lambda config, points: {"type": "config", "config": config, **({} if points is None else {"points": points})},
-    st.dictionaries(st.sampled_from([*msg.DEFAULT_CONFIG, "datset"]), values, max_size=4),
+    st.dictionaries(st.sampled_from([*msg.DEFAULT_CONFIG, "datset"]), values | feature_lists, max_size=4),
     st.none() | values | st.lists(st.lists(values, min_size=3, max_size=3), max_size=3),
 )
 

@@ -18,7 +18,11 @@ def test_defaults_fill_what_a_config_leaves_out() -> None:
     [
         ({"datset": "moons"}, "unknown config field 'datset'"),
         ({"dataset": "mnist"}, "dataset must be one of moons, circles"),
-        ({"hidden": [8] * 5}, "at most 4 layer sizes"),
+        ({"hidden": [8] * 7}, "at most 6 layer sizes"),
+        ({"features": ["x1", "x3"]}, "unknown feature .x3. in features: choose from x1, x2, x1\\^2"),
+        ({"features": []}, "features must be a non-empty list"),
+        ({"features": ["x1", "x1"]}, "feature .x1. is given twice"),
+        ({"l1": -0.1}, "l1 must be between 0.0 and 1.0"),
         ({"hidden": [17]}, "neurons per layer must be between 1 and 16"),
         ({"hidden": [2.5]}, "neurons per layer must be an integer"),
         ({"samples": 5000}, "samples must be between 10 and 1000"),

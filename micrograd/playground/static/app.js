@@ -4,11 +4,12 @@
 const COLORS = ["#ef6c00", "#1565c0", "#2e7d32", "#6a1b9a"];
 const RGB = [[239, 108, 0], [21, 101, 192], [46, 125, 50], [106, 27, 154]];
 const $ = (id) => document.getElementById(id);
-const FIELDS = ["dataset", "samples", "noise", "classes", "test_fraction", "seed", "activation", "loss", "optimizer", "lr", "l2", "batch_size"];
-const NUMERIC = new Set(["samples", "noise", "classes", "test_fraction", "seed", "lr", "l2", "batch_size"]);
+const FIELDS = ["dataset", "samples", "noise", "classes", "test_fraction", "seed", "activation", "loss", "optimizer", "lr", "l2", "l1", "batch_size"];
+const NUMERIC = new Set(["samples", "noise", "classes", "test_fraction", "seed", "lr", "l2", "l1", "batch_size"]);
 
 const state = { choices: null, data: null, config: null, frame: null, graph: null, curves: [], tests: [], selectedNode: null,
-  walk: null, points: [], fdPending: null, restoring: false };
+  walk: null, points: [], fdPending: null, restoring: false,
+  view: { showTest: true, discretize: false } }; // view options: the page's own, kept in the address too
 let ws;
 
 // ------------------------------------------------------------------------------------------ connection
@@ -16,6 +17,7 @@ function connect() {
   ws = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`);
   ws.onopen = () => {
     const shared = readHash();
+    if (shared && shared.view) setView(shared.view);
     if (shared) { state.restoring = true; send({ type: "config", config: shared.config, points: shared.points || [] }); }
   };
   ws.onmessage = (event) => receive(JSON.parse(event.data));
@@ -48,7 +50,12 @@ function held(config, points) {
   state.config = config; state.points = points;
   showConfig(config);
   if (state.restoring) { state.restoring = false; return; } // the first data is the defaults: the address's state follows
-  history.replaceState(null, "", "#state=" + btoa(JSON.stringify({ config, points })));
+  keepInAddress();
+}
+function keepInAddress() {
+  if (!state.config) return;
+  const json = JSON.stringify({ config: state.config, points: state.points, view: state.view });
+  history.replaceState(null, "", "#state=" + btoa(unescape(encodeURIComponent(json)))); // UTF-8, as btoa takes bytes
 }
 function showPlaying(playing) {
   if (state.frame) state.frame.playing = playing;
@@ -71,11 +78,13 @@ function onFrame(f) {
   else if ($("status").className === "error" && state.diverged) status("");
   state.diverged = Boolean(f.error);
   const pct = (v) => (v === null || v === undefined ? "–" : `${(100 * v).toFixed(1)}%`);
-  $("metrics").textContent = `train loss ${fmt(f.train[0])}  accuracy ${pct(f.train[1])}   test loss ${fmt(f.test[0])}  accuracy ${pct(f.test[1])}`;
+  $("metrics").textContent = regression() // real-number targets: no accuracy, the loss says it all
+    ? `train loss ${fmt(f.train[0])}   test loss ${fmt(f.test[0])}`
+    : `train loss ${fmt(f.train[0])}  accuracy ${pct(f.train[1])}   test loss ${fmt(f.test[0])}  accuracy ${pct(f.test[1])}`;
   $("metrics").dataset.trainAccuracy = f.train[1];
   $("metrics").dataset.trainLoss = f.train[0];
-  drawBoundary(); drawCurves(); drawNetwork();
   describeCanvases();
+  drawBoundary(); drawCurves(); drawNetwork(); // after: the network's text alternative names its inputs
   if (f.graph && !state.walk) setGraph(f.graph);
 }
 
@@ -88,26 +97,119 @@ function setChoices(m) {
     for (const [value, title] of options) sel.add(new Option(title, value));
   }
   for (const [key, [lo, hi]] of Object.entries(m.numbers)) { $(key).min = lo; $(key).max = hi; }
+  const box = $("features"); box.innerHTML = "";
+  for (const [name, title] of m.features) {
+    const b = document.createElement("button");
+    b.type = "button"; b.textContent = title; b.dataset.feature = name; b.setAttribute("aria-pressed", "false");
+    b.title = `give the network ${title} of each point (a new run)`;
+    b.onclick = () => toggleFeature(name);
+    box.append(b);
+  }
   showOptions();
 }
+// Input features, as TensorFlow Playground's: each button gives the network one more input; a change starts a new run.
+function chosenFeatures() {
+  return [...$("features").querySelectorAll("button")].filter((b) => b.getAttribute("aria-pressed") === "true").map((b) => b.dataset.feature);
+}
+function toggleFeature(name) {
+  const b = $("features").querySelector(`[data-feature="${CSS.escape(name)}"]`), on = b.getAttribute("aria-pressed") === "true";
+  if (on && chosenFeatures().length === 1) { status("the network needs at least one input feature", true); return; }
+  b.setAttribute("aria-pressed", on ? "false" : "true");
+  status(""); send({ type: "config", config: readConfig() });
+}
+// +/- for hidden layers and neurons, as TensorFlow Playground's: each change starts a new run.
+function changeHidden(hidden) {
+  $("hidden").value = hidden.join(",");
+  status(""); send({ type: "config", config: readConfig() });
+}
+function showLayerButtons() {
+  if (!state.config || !state.choices) return;
+  const [maxLayers, maxNeurons] = state.choices.layers, hidden = state.config.hidden;
+  $("layer-count").textContent = `${hidden.length} hidden layer${hidden.length === 1 ? "" : "s"}`;
+  $("layer-minus").disabled = hidden.length === 0; $("layer-plus").disabled = hidden.length >= maxLayers;
+  const row = $("neuron-buttons");
+  if (row.childElementCount !== hidden.length) {
+    row.innerHTML = "";
+    hidden.forEach((_, l) => {
+      const group = document.createElement("span"); group.className = "neurons"; group.dataset.layer = l;
+      group.innerHTML = `<button type="button" class="minus" aria-label="one neuron fewer in hidden layer ${l + 1}">−</button>` +
+        `<span class="count"></span><button type="button" class="plus" aria-label="one more neuron in hidden layer ${l + 1}">+</button>`;
+      group.querySelector(".minus").onclick = () => changeHidden(state.config.hidden.map((n, i) => (i === l ? n - 1 : n)));
+      group.querySelector(".plus").onclick = () => changeHidden(state.config.hidden.map((n, i) => (i === l ? n + 1 : n)));
+      row.append(group);
+    });
+  }
+  [...row.children].forEach((group, l) => {
+    group.querySelector(".count").textContent = hidden[l];
+    group.querySelector(".minus").disabled = hidden[l] <= 1; group.querySelector(".plus").disabled = hidden[l] >= maxNeurons;
+  });
+  placeNeuronButtons();
+}
+// Each layer's neuron buttons sit above its column of the network picture.
+function placeNeuronButtons() {
+  if (!state.network) return;
+  const c = $("network"), scale = c.clientWidth / c.width;
+  [...$("neuron-buttons").children].forEach((group, l) => {
+    const column = state.network.pos[l + 1];
+    if (column) group.style.left = `${column[0][0] * scale - group.offsetWidth / 2}px`;
+  });
+}
+$("layer-minus").onclick = () => changeHidden(state.config.hidden.slice(0, -1));
+$("layer-plus").onclick = () => {
+  const h = state.config.hidden;
+  changeHidden([...h, h.length ? h[h.length - 1] : 4]);
+};
+// The view options (client side only): test points shown or not, the output shaded or in two (or k) flat colours.
+function setView(view) {
+  state.view = { showTest: view.showTest !== false, discretize: view.discretize === true };
+  $("show-test").checked = state.view.showTest; $("discretize").checked = state.view.discretize;
+}
+$("show-test").onchange = () => { state.view.showTest = $("show-test").checked; keepInAddress(); drawBoundary(); };
+$("discretize").onchange = () => { state.view.discretize = $("discretize").checked; keepInAddress(); drawBoundary(); };
 // The options the chosen data set does not use are greyed out (the server ignores them).
 function showOptions() {
   if (!state.choices) return;
   const used = state.choices.options[$("dataset").value] || [];
   for (const key of ["samples", "noise", "classes"]) $(key).disabled = !used.includes(key);
+  // A regression data set (real-number targets) takes a regression loss, a classification one the others: the
+  // losses that do not fit are greyed out, and a data set of the other kind brings the first loss that fits.
+  const reg = state.choices.regression, real = reg.dataset.includes($("dataset").value);
+  for (const opt of $("loss").options) opt.disabled = reg.loss.includes(opt.value) !== real;
+  if ($("loss").selectedOptions[0] && $("loss").selectedOptions[0].disabled) {
+    $("loss").value = [...$("loss").options].find((o) => !o.disabled).value;
+  }
+}
+// Whether the data held has real-number targets (a regression data set) rather than classes.
+function regression() { return Boolean(state.data) && state.data.classes === 0; }
+// TensorFlow Playground's diverging scale for a real number: orange below 0, white at 0, blue above, full at ±1.
+function diverging(v) {
+  const t = Math.max(-1, Math.min(1, v)), [R, G, B] = t >= 0 ? RGB[1] : RGB[0], a = Math.abs(t);
+  return [Math.round(255 + (R - 255) * a), Math.round(255 + (G - 255) * a), Math.round(255 + (B - 255) * a)];
+}
+function pointColor(target) {
+  if (!regression()) return COLORS[target];
+  const [r, g, b] = diverging(target);
+  return `rgb(${r},${g},${b})`;
 }
 function readConfig() {
   const c = {};
   for (const k of FIELDS) c[k] = NUMERIC.has(k) ? Number($(k).value) : $(k).value;
   c.hidden = $("hidden").value.split(",").map((s) => s.trim()).filter((s) => s).map(Number);
+  c.features = chosenFeatures();
   return c;
 }
 function showConfig(c) {
   for (const k of FIELDS) $(k).value = c[k];
   showOptions();
   $("hidden").value = c.hidden.join(",");
+  for (const b of $("features").querySelectorAll("button")) b.setAttribute("aria-pressed", String(c.features.includes(b.dataset.feature)));
+  showLayerButtons();
   const sel = $("click-class"); sel.innerHTML = "";
-  for (let k = 0; k < state.data.classes; k++) sel.add(new Option(String(k), String(k)));
+  if (regression()) for (const t of ["1", "0.5", "0", "-0.5", "-1"]) sel.add(new Option(`target ${t}`, t));
+  else for (let k = 0; k < state.data.classes; k++) sel.add(new Option(String(k), String(k)));
+  $("click-what").textContent = regression() ? "a click adds a point of" : "a click adds class";
+  $("curves-title").textContent = regression() ? "loss (no accuracy: the targets are numbers)" : "loss and accuracy";
+  $("boundary-title").textContent = regression() ? "the network's output (blue above 0, orange below)" : "decision boundary";
 }
 // Every setting applies as soon as it changes: the learning rate, L2, optimizer, batch size and activation to the
 // running model; the data and the network's shape start a new run (the server decides, and answers with its config).
@@ -121,17 +223,17 @@ $("step").onclick = () => send({ type: "step" });
 $("reset").onclick = () => { status(""); send({ type: "reset" }); };
 $("speed").oninput = () => { $("speed-value").textContent = $("speed").value; send({ type: "speed", steps_per_second: Number($("speed").value) }); };
 
-function fullState() { return { config: state.config, points: state.points }; }
+function fullState() { return { config: state.config, points: state.points, view: state.view }; }
 $("share").onclick = () => status("the address always holds this state: copy it to share");
 function readHash() {
   const m = location.hash.match(/state=([A-Za-z0-9+/=]+)/);
   if (!m) return null;
-  try { return JSON.parse(atob(m[1])); } catch (e) { status("the state in the address is damaged", true); return null; }
+  try { return JSON.parse(decodeURIComponent(escape(atob(m[1])))); } catch (e) { status("the state in the address is damaged", true); return null; }
 }
 $("export-state").onclick = () => download("micrograd-playground.json", fullState());
 $("load-state").onclick = () => $("import-state").click();
 $("load-model").onclick = () => $("import-model").click();
-$("import-state").onchange = (e) => readFile(e, (s) => send({ type: "config", config: s.config, points: s.points || [] }));
+$("import-state").onchange = (e) => readFile(e, (s) => { if (s.view) setView(s.view); send({ type: "config", config: s.config, points: s.points || [] }); });
 $("export-model").onclick = () => send({ type: "export_model" });
 $("import-model").onchange = (e) => readFile(e, (m) => send({ type: "import_model", model: m }));
 function download(name, obj) {
@@ -160,23 +262,29 @@ function drawBoundary() {
     for (let i = 0; i < n * n; i++) {
       const v = f.boundary[i];
       if (v === null) continue; // overflowed (the network diverged): left blank
+      if (regression()) { // the output itself, on the diverging scale (discretized: its sign)
+        img.data.set([...diverging(state.view.discretize ? Math.sign(v) * 0.6 : v), 200], 4 * i);
+        continue;
+      }
       let rgb, strength;
       if (state.data.classes > 2) { const k = Math.floor(v); rgb = RGB[k]; strength = (v - k) * 2; }
       else { rgb = v > 0.5 ? RGB[1] : RGB[0]; strength = Math.abs(v - 0.5) * 2; }
+      if (state.view.discretize) strength = 1; // one flat colour per predicted class
       const a = 40 + 120 * strength;
       img.data.set([rgb[0], rgb[1], rgb[2], a], 4 * i);
     }
     const tmp = document.createElement("canvas"); tmp.width = n; tmp.height = n;
     tmp.getContext("2d").putImageData(img, 0, 0);
-    g.imageSmoothingEnabled = true; g.drawImage(tmp, 0, 0, c.width, c.height);
+    g.imageSmoothingEnabled = !state.view.discretize; g.drawImage(tmp, 0, 0, c.width, c.height); // discretized: crisp
   }
   const dot = (p, filled) => {
     const [px, py] = toCanvas(p[0], p[1], c);
     g.beginPath(); g.arc(px, py, 4, 0, 2 * Math.PI);
-    g.fillStyle = filled ? COLORS[p[2]] : "#fff"; g.strokeStyle = filled ? "#fff" : COLORS[p[2]];
+    g.fillStyle = filled ? pointColor(p[2]) : "#fff"; g.strokeStyle = filled ? (regression() ? "#333" : "#fff") : pointColor(p[2]);
     g.lineWidth = filled ? 1 : 2; g.fill(); g.stroke();
+    if (!filled && regression()) { g.beginPath(); g.arc(px, py, 5.5, 0, 2 * Math.PI); g.strokeStyle = "#333"; g.lineWidth = 0.8; g.stroke(); }
   };
-  state.data.test.forEach((p) => dot(p, false));
+  if (state.view.showTest) state.data.test.forEach((p) => dot(p, false));
   state.data.train.forEach((p) => dot(p, true));
   const sel = state.graph && state.data[state.graph.set || "train"][state.graph.example];
   if (sel) { const [px, py] = toCanvas(sel[0], sel[1], c); g.beginPath(); g.arc(px, py, 8, 0, 2 * Math.PI); g.strokeStyle = "#d81b60"; g.lineWidth = 2.5; g.stroke(); }
@@ -185,7 +293,7 @@ $("boundary").onclick = (e) => {
   const c = $("boundary"), r = c.getBoundingClientRect();
   const px = ((e.clientX - r.left) / r.width) * c.width, py = ((e.clientY - r.top) / r.height) * c.height;
   let best = null, bestD = 64; // a click within 8 px of a point, train or test, selects the nearest
-  for (const set of ["train", "test"]) state.data[set].forEach((p, i) => {
+  for (const set of state.view.showTest ? ["train", "test"] : ["train"]) state.data[set].forEach((p, i) => {
     const [qx, qy] = toCanvas(p[0], p[1], c), d = (qx - px) ** 2 + (qy - py) ** 2;
     if (d < bestD) { bestD = d; best = { set, index: i }; }
   });
@@ -209,8 +317,10 @@ function drawCurves() {
   };
   g.strokeStyle = "#ccc"; g.strokeRect(pad, pad, c.width - 2 * pad, c.height - 2 * pad);
   line(train, COLORS[1], [], maxLoss, 1); line(state.tests, COLORS[0], [], maxLoss, 1);
-  line(train, COLORS[1], [4, 3], 1, 2); line(state.tests, COLORS[0], [4, 3], 1, 2);
-  g.fillStyle = "#555"; g.fillText(`loss (solid, max ${fmt(maxLoss)})  accuracy (dashed, 0–100%)`, pad, 14); g.fillText(`step ${last}`, c.width - pad - 50, c.height - 8);
+  const measured = (pts) => pts.filter((p) => p[2] !== null && p[2] !== undefined); // no accuracy for regression
+  line(measured(train), COLORS[1], [4, 3], 1, 2); line(measured(state.tests), COLORS[0], [4, 3], 1, 2);
+  const what = regression() ? `loss (max ${fmt(maxLoss)})` : `loss (solid, max ${fmt(maxLoss)})  accuracy (dashed, 0–100%)`;
+  g.fillStyle = "#555"; g.fillText(what, pad, 14); g.fillText(`step ${last}`, c.width - pad - 50, c.height - 8);
 }
 
 // --------------------------------------------------------------------------------------- network
@@ -220,7 +330,7 @@ function drawCurves() {
 function drawNetwork() {
   const c = $("network"), g = c.getContext("2d"), net = state.frame.network;
   g.clearRect(0, 0, c.width, c.height);
-  const sizes = [2, ...net.biases.map((b) => b.length)];
+  const sizes = [net.inputs.length, ...net.biases.map((b) => b.length)];
   const T = Math.max(12, Math.min(36, Math.floor(c.height / (Math.max(...sizes) + 1)) - 3));
   const pos = sizes.map((n, l) => Array.from({ length: n }, (_, i) => [T / 2 + 8 + (l * (c.width - T - 30)) / (sizes.length - 1), ((i + 1) * c.height) / (n + 1)]));
   state.network = { pos, T };
@@ -231,18 +341,31 @@ function drawNetwork() {
     g.strokeStyle = v >= 0 ? "rgba(21,101,192,0.7)" : "rgba(239,108,0,0.7)"; g.lineWidth = Math.min(5, 0.3 + Math.abs(v) * 1.5); g.stroke();
   })));
   pos.forEach((layer, l) => layer.forEach(([x, y], i) => {
-    if (l === 0) { g.fillStyle = "#eceff1"; g.fillRect(x - T / 2, y - T / 2, T, T); g.fillStyle = "#333"; g.fillText(`x${i + 1}`, x - 6, y + 4); return; }
-    drawThumb(g, net.thumbs[l - 1][i], x - T / 2, y - T / 2, T);
+    drawThumb(g, thumbOf(l, i), x - T / 2, y - T / 2, T);
+    if (l === 0) { // an input: its feature's name, as TensorFlow Playground labels them
+      const name = featureTitle(i), wide = g.measureText(name).width + 4;
+      g.fillStyle = "rgba(255,255,255,0.85)"; g.fillRect(x - T / 2, y - T / 2, Math.min(wide, T + 30), 12);
+      g.fillStyle = "#222"; g.fillText(name, x - T / 2 + 2, y - T / 2 + 10);
+    }
   }));
   const h = state.hover;
-  if (h && pos[h.layer] && pos[h.layer][h.neuron] && h.layer > 0) {
+  if (h && pos[h.layer] && pos[h.layer][h.neuron]) {
     const [x, y] = pos[h.layer][h.neuron], big = Math.min(110, c.height - 20);
     const bx = Math.min(Math.max(x - big / 2, 0), c.width - big), by = Math.min(Math.max(y - big / 2, 14), c.height - big);
-    drawThumb(g, net.thumbs[h.layer - 1][h.neuron], bx, by, big);
-    const label = h.layer === sizes.length - 1 ? `output ${h.neuron}` : `L${h.layer} N${h.neuron}`;
+    drawThumb(g, thumbOf(h.layer, h.neuron), bx, by, big);
+    const label = h.layer === 0 ? `input ${featureTitle(h.neuron)}` : h.layer === sizes.length - 1 ? `output ${h.neuron}` : `L${h.layer} N${h.neuron}`;
     g.fillStyle = "#fff"; g.fillRect(bx, by - 13, 70, 13); g.fillStyle = "#222"; g.fillText(label, bx + 2, by - 3);
     c.dataset.hover = label;
   } else delete c.dataset.hover;
+  showLayerButtons();
+  c.setAttribute("aria-label", `network of layer sizes ${sizes.join("-")} (inputs ${sizes[0] ? [...Array(sizes[0]).keys()].map(featureTitle).join(", ") : ""}), ` +
+    `${state.config ? state.config.activation : ""} hidden layers; each neuron drawn as its output over the plane, links blue for positive and orange for negative weights`);
+}
+// Layer 0 is the inputs (each feature over the plane), then each layer's neurons.
+function thumbOf(layer, i) { const net = state.frame.network; return layer === 0 ? net.inputs[i] : net.thumbs[layer - 1][i]; }
+function featureTitle(i) {
+  const names = state.config ? state.config.features : ["x1", "x2"], titles = new Map(state.choices ? state.choices.features : []);
+  return titles.get(names[i]) || names[i] || `x${i + 1}`;
 }
 function drawThumb(g, thumb, x0, y0, size) {
   const n = Math.round(Math.sqrt(thumb.length));
