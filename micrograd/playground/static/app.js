@@ -400,12 +400,11 @@ $("network").onmouseleave = () => { state.hover = null; if (state.frame) drawNet
 function describeCanvases() {
   const d = state.data, f = state.frame; if (!d || !f) return;
   const pct = (v) => (v === null ? "unknown" : `${Math.round(100 * v)}%`);
-  $("boundary").setAttribute("aria-label", `decision boundary of ${d.classes} classes: ${d.train.length} training points (filled), ` +
-    `${d.test.length} test points (hollow); training accuracy ${pct(f.train[1])}, test accuracy ${pct(f.test[1])}`);
-  $("curves").setAttribute("aria-label", `loss and accuracy over ${f.step} steps: training loss now ${fmt(f.train[0])}, test loss ${fmt(f.test[0])}`);
-  const sizes = [2, ...f.network.biases.map((b) => b.length)];
-  $("network").setAttribute("aria-label", `network of layer sizes ${sizes.join("-")}, ${state.config ? state.config.activation : ""} hidden layers; ` +
-    "each neuron drawn as its output over the plane, links blue for positive and orange for negative weights");
+  const what = regression() ? `the network's output over the plane (blue above 0, orange below)` : `decision boundary of ${d.classes} classes`;
+  const acc = regression() ? "" : `; training accuracy ${pct(f.train[1])}, test accuracy ${pct(f.test[1])}`;
+  $("boundary").setAttribute("aria-label", `${what}: ${d.train.length} training points (filled), ${d.test.length} test points (hollow)${acc}`);
+  $("curves").setAttribute("aria-label", `loss${regression() ? "" : " and accuracy"} over ${f.step} steps: training loss now ${fmt(f.train[0])}, test loss ${fmt(f.test[0])}`);
+  // the network's own text alternative is written by drawNetwork, which knows its inputs
 }
 
 

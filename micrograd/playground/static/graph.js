@@ -121,7 +121,7 @@ function setGraph(graph) {
   graphView.walkOpen = null;
   $("graph-toggle").textContent = graphView.view === "values" ? "one box per neuron" : "every Value";
   $("graph-toggle").disabled = !grouped;
-  $("example").textContent = `${graph.set === "test" ? "test " : ""}example ${graph.example} (x = [${graph.x.map((v) => v.toFixed(2)).join(", ")}], class ${graph.label})`;
+  $("example").textContent = `${graph.set === "test" ? "test " : ""}example ${graph.example} (x = [${graph.x.map((v) => v.toFixed(2)).join(", ")}], ${regression() ? "target" : "class"} ${graph.label})`;
   drawBoundary();
   $("graph-note").textContent = graph.failure || zeroGradNote(graph);
   if (state.selectedNode !== null && state.selectedNode < graph.nodes.length) showNode(state.selectedNode); // draws it
