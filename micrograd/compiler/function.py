@@ -18,6 +18,7 @@ is traced again. Backward falls back to the eager engine the same way (``Program
 from __future__ import annotations
 
 import functools
+import gc
 import warnings
 from collections import Counter, deque
 from collections.abc import Callable
@@ -174,8 +175,8 @@ class CompiledFunction:
     ``.programs`` maps each argument structure to its programs; ``.stats`` counts the calls traced, replayed and
     handed to the eager engine (``eager``: forward; ``eager backward``: a replay's gradients)."""
 
-    def __init__(self, fn: Callable[..., Any], static: frozenset[int], verify: int):
-        self.fn, self.static, self.verify = fn, static, verify
+    def __init__(self, fn: Callable[..., Any], static: frozenset[int], verify: int, lower: bool = True):
+        self.fn, self.static, self.verify, self.lower = fn, static, verify, lower
         self.name = getattr(fn, "__name__", "function")
         self.programs: dict[Structure, list[Variant]] = {}
         self.program: Program | tensors.TensorProgram | None = None
@@ -212,7 +213,13 @@ class CompiledFunction:
         self.stats["traced"] += 1
         roots: list[Value] = []
         layout = _layout(trace.outputs, roots, {})
-        program = Program(self.name, roots, trace, [isinstance(leaf, Value) for leaf in flat])
+        collecting = gc.isenabled()
+        gc.disable()  # building makes many small objects, no cycles: the collector would walk the whole graph
+        try:
+            program = Program(self.name, roots, trace, [isinstance(leaf, Value) for leaf in flat], self.lower)
+        finally:
+            if collecting:
+                gc.enable()
         if trace.looks:
             self._warn_looks(trace)
         variants = self.programs.setdefault(key, [])
@@ -307,9 +314,8 @@ def _as_called(trace: tracing.Trace, flat: list[Any], layout: Any, roots: list[V
 
 def _numbers(flat: list[Any]) -> np.ndarray:
     """The call's input numbers as floats, as Value() makes them (a huge int is the eager DomainError)."""
-    numbers = np.empty(len(flat))
     try:
-        numbers[:] = [leaf.data if isinstance(leaf, Value) else leaf for leaf in flat]
+        numbers = np.array(flat, dtype=float)  # a Value's float() is its data
     except OverflowError:
         for leaf in flat:
             Value(leaf)  # raises the eager engine's DomainError for the int too large
@@ -357,7 +363,9 @@ def _numbers_of(x: Any) -> list[float]:
     return [float(x)]
 
 
-def compile(fn: Callable[..., Any] | None = None, *, static: tuple[int, ...] = (), verify: int = 1) -> Any:
+def compile(
+    fn: Callable[..., Any] | None = None, *, static: tuple[int, ...] = (), verify: int = 1, lower: bool = True
+) -> Any:
     """Compile ``fn`` (a function of numbers and Values returning Values): trace it once per argument structure,
     then replay its graph as NumPy array operations on every call.
 
@@ -365,6 +373,10 @@ def compile(fn: Callable[..., Any] | None = None, *, static: tuple[int, ...] = (
       retraces (use it for class labels that pick which logit a loss uses).
     - ``verify``: for this many replays of each program, also run ``fn`` eagerly and raise ``CompileError`` if
       the results differ (the function depends on something the trace could not see). 0 turns the check off.
+    - ``lower``: replay weighted sums (``b + w1*x1 + ...``, a neuron's, however written) as array kernels, one
+      per layer where they form a grid (``compiler/lowering.py``). The numbers are the same either way (values to
+      the bit; gradients summed in the eager order); ``lower=False`` replays the plain level groups, for
+      comparison.
 
     Usable as ``step = micrograd.compile(loss_fn)`` or as a decorator, ``@micrograd.compile``.
 
@@ -373,5 +385,5 @@ def compile(fn: Callable[..., Any] | None = None, *, static: tuple[int, ...] = (
     operations; ``static`` does not apply there (every argument that is not an array is a setting).
     """
     if fn is None:
-        return lambda f: compile(f, static=static, verify=verify)
-    return CompiledFunction(fn, frozenset(static), verify)
+        return lambda f: compile(f, static=static, verify=verify, lower=lower)
+    return CompiledFunction(fn, frozenset(static), verify, lower)

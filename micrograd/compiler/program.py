@@ -5,7 +5,8 @@ is one more than its deepest input), and the nodes of one level made by the same
 call computes them all. Forward runs the groups level by level with kernels that give the eager engine's
 numbers bit for bit (``kernels.py``); backward runs them in reverse with the ops' own derivative rules
 (``micrograd/ops.py``) on arrays, adding each group's gradients into its inputs' slots. The scalar picture stays:
-every slot is one Value of the lecture's graph.
+every slot is one Value of the lecture's graph. Weighted sums (a neuron's ``b + w1*x1 + ...``, however written)
+are lowered by default: a layer on a batch is one group (``lowering.py``), with the same numbers.
 
 How close the replay comes (issue 15, item 10). Values: equal to the bit (``kernels.py``). Gradients: the rules'
 arithmetic is IEEE on arrays as on floats, so it is the same; two things can still move a gradient's last digits.
@@ -35,6 +36,7 @@ import numpy as np
 from micrograd import ops
 from micrograd.autodiff import topological_order
 from micrograd.compiler.kernels import Kernel, backward_each, each_op, kernel
+from micrograd.compiler.lowering import Dot, Grid, find_dots, lower
 from micrograd.compiler.trace import Look, Trace
 from micrograd.engine import Value
 from micrograd.ops import Op
@@ -86,15 +88,19 @@ class Group:
     chain: bool = False  # a chain of + (see find_chains): out are its nodes, ins[0] its addends
     backward: bool = True  # False: no output depends on it (evaluated only: eagerly it could raise)
     bounded: bool = False  # its op is one of BOUNDED
+    lowered = False  # (a class attribute: lowering.Lowered groups say True)
 
 
-def find_chains(nodes: list[Value], outputs: set[Value], uses: dict[Value, int]) -> list[list[Value]]:
+def find_chains(
+    nodes: list[Value], outputs: set[Value], uses: dict[Value, int], shortest: int = 3
+) -> list[list[Value]]:
     """Runs of '+' nodes where each adds one more term to the last (``sum(terms)`` in Python builds these).
 
     A chain of n nodes would take n levels, one NumPy call each; replayed as one running sum
     (``np.add.accumulate``, which adds left to right, as Python did) it takes one. Only nodes used by nothing
     but the next '+' of the chain are folded in, so no other node needs their gradients. An op is a '+' by
-    its class (``ops.Add``), never by its name: a custom op may be called "+".
+    its class (``ops.Add``), never by its name: a custom op may be called "+". Runs of fewer than ``shortest``
+    nodes are left out (the lowering asks for every run, down to a single '+').
     """
     chain_of: dict[Value, list[Value]] = {}
     chains = []
@@ -109,7 +115,7 @@ def find_chains(nodes: list[Value], outputs: set[Value], uses: dict[Value, int])
             chain = [node]
             chains.append(chain)
         chain_of[node] = chain
-    return [c for c in chains if len(c) >= 3]
+    return [c for c in chains if len(c) >= shortest]
 
 
 def _op_key(op: Op, arity: int) -> Any:
@@ -202,8 +208,9 @@ def _as_float(number: Any) -> float | None:
 class Program:
     """The compiled form of one traced call: slots for every Value, groups of array operations per level."""
 
-    def __init__(self, name: str, roots: list[Value], trace: Trace, arguments: list[bool]):
-        """``arguments``: for each input, whether it stands for a Value argument (which gets gradients)."""
+    def __init__(self, name: str, roots: list[Value], trace: Trace, arguments: list[bool], lower: bool = True):
+        """``arguments``: for each input, whether it stands for a Value argument (which gets gradients).
+        ``lower``: replay weighted sums as lowered groups (``lowering.py``) where the graph has them."""
         self.name = name
         made = set(trace.created)
         order, reached = _order(roots, trace)
@@ -230,23 +237,53 @@ class Program:
         self.live_slots = np.array(
             [*(slot[p] for p in self.live_parameters), *(self.input_slots[i] for i in self.live_inputs)], dtype=np.intp
         )
-        self._build_groups(order, slot, reached, made, set(roots))
+        nodes = [n for n in order if n in made and n._maker is not None]
+        uses = Counter(chain.from_iterable(n._prev for n in nodes))
+        outputs = set(roots)
+        self.exact_groups, self.levels = self._build_groups(nodes, order, slot, reached, outputs, uses, {})
+        self.exact_backward = [grp for grp in self.exact_groups if grp.backward]
+        self.custom_backward = any(grp.node_ops is not None for grp in self.exact_backward)
+        self.groups, self.lowered = self.exact_groups, False
+        if lower and not trace.looks:  # (a look may compare a dot's value: the plain groups keep it in sight)
+            runs = find_chains(nodes, outputs, uses, shortest=1)
+            dots = find_dots(nodes, runs, outputs, uses, made, slot)
+            if dots:
+                needs = np.ones(self.size, dtype=bool)  # slots whose gradient someone reads
+                needs[self.constant_slots] = False
+                needs[[self.input_slots[i] for i in self.present if not arguments[i]]] = False
+                groups, levels = self._build_groups(nodes, order, slot, reached, outputs, uses, dots, needs)
+                if any(grp.lowered for grp in groups):
+                    self.groups, self.levels, self.lowered = groups, levels, True
+        self.backward_groups = [grp for grp in self.groups if grp.backward]
         self._users: dict[int, tuple[int, ...]] = {}
 
     def _build_groups(
-        self, order: list[Value], slot: dict[Value, int], reached: set[Value], made: set[Value], roots: set[Value]
-    ) -> None:
-        nodes = [n for n in order if n in made and n._maker is not None]
-        uses = Counter(chain.from_iterable(n._prev for n in nodes))
-        chains = {c[-1]: c for c in find_chains(nodes, roots, uses)}
-        folded = {n for c in chains.values() for n in c[:-1]}
+        self,
+        nodes: list[Value],
+        order: list[Value],
+        slot: dict[Value, int],
+        reached: set[Value],
+        roots: set[Value],
+        uses: dict[Value, int],
+        dots: dict[Value, Dot],
+        needs: np.ndarray | None = None,
+    ) -> tuple[list[Any], int]:
+        """The groups of ``nodes`` and the number of levels; ``dots`` (if any) become lowered groups."""
+        chains = {c[-1]: c for c in find_chains(nodes, roots, uses) if c[-1] not in dots}
+        folded = {n for c in chains.values() for n in c[:-1]} | {n for d in dots.values() for n in d.folded}
         level = [0] * len(order)
         members: dict[tuple[int, bool, Any], list[Value]] = defaultdict(list)
+        dot_members: dict[tuple[int, bool, tuple[bool, ...]], list[Dot]] = defaultdict(list)
         keys: dict[tuple[int, int], Any] = {}  # (id of op, arity) -> _op_key: most nodes share a few op objects
-        self.groups: list[Group] = []
+        groups: list[Any] = []
         for node in nodes:
             i = slot[node]
             if node in folded:
+                continue
+            if node in dots:
+                dot = dots[node]
+                level[i] = 1 + max(map(level.__getitem__, dot.w + dot.x + dot.plains))
+                dot_members[(level[i], node in reached, dot.kinds)].append(dot)
                 continue
             if node in chains:
                 run = chains[node]
@@ -257,20 +294,21 @@ class Program:
                 chain_group = Group(
                     level[i], node._maker, out, [index], [Scatter.of(index)], chain=True, backward=node in reached
                 )
-                self.groups.append(chain_group)
+                groups.append(chain_group)
                 continue
             level[i] = 1 + max(map(level.__getitem__, map(slot.__getitem__, node._prev)), default=0)
             op_id = (id(node._maker), len(node._prev))
             if op_id not in keys:
                 keys[op_id] = _op_key(node._maker, len(node._prev))
             members[(level[i], node in reached, keys[op_id])].append(node)
-        self.levels = max(level, default=0)
+        for (lvl, live, _), found in dot_members.items():
+            groups += lower(lvl, found, live, needs if needs is not None else np.ones(len(order), dtype=bool))
         for (lvl, live, key), group in members.items():
             op = group[0]._maker
             out = np.array([slot[n] for n in group], dtype=np.intp)
             ins = [np.array([slot[n._prev[k]] for n in group], dtype=np.intp) for k in range(len(group[0]._prev))]
             custom = key[0] == "custom"
-            self.groups.append(
+            groups.append(
                 Group(
                     lvl,
                     op,
@@ -283,24 +321,31 @@ class Program:
                     bounded=type(op) in BOUNDED,
                 )
             )
-        self.groups.sort(key=lambda grp: grp.level)  # stable: within a level, the order groups were found
-        self.backward_groups = [grp for grp in self.groups if grp.backward]
-        self.custom_backward = any(grp.node_ops is not None for grp in self.backward_groups)
+        groups.sort(key=lambda grp: grp.level)  # stable: within a level, the order groups were found
+        return groups, max(level, default=0)
 
     # ----------------------------------------------------------------------------------------- replay
     def forward(self, inputs: np.ndarray) -> tuple[np.ndarray, bool]:
         """Every slot's value for these input numbers and the parameters' current data, and whether the eager
         engine would give exactly these (False where a kernel raised, its slots then NaN, or a number is not
         finite: NaN and infinity are the eager engine's to decide)."""
-        vals = np.empty(self.size)
+        vals = np.zeros(self.size) if self.lowered else np.empty(self.size)  # (slots a dot stands for stay 0)
         vals[self.input_slots[self.present]] = inputs[self.present]
         vals[self.parameter_slots] = [p.data for p in self.parameters]
         vals[self.constant_slots] = self.constant_values
+        exact = self._run(vals, self.groups)
+        return vals, exact and bool(np.isfinite(vals).all())
+
+    def _run(self, vals: np.ndarray, groups: list[Any]) -> bool:
+        """Run ``groups`` forward on ``vals`` (its leaves filled in); False where a kernel raised."""
         exact = True
         with np.errstate(all="ignore"):
-            for grp in self.groups:
-                xs = [vals[i] for i in grp.ins]
+            for grp in groups:
                 try:
+                    if grp.lowered:
+                        grp.run(vals)
+                        continue
+                    xs = [vals[i] for i in grp.ins]
                     if grp.chain:
                         vals[grp.out] = np.add.accumulate(xs[0])[1:]
                     elif grp.node_ops is not None:
@@ -310,7 +355,7 @@ class Program:
                 except Exception:  # a domain error, an overflow, a custom op's own error: eagerly it raises
                     vals[grp.out] = np.nan
                     exact = False
-        return vals, exact and bool(np.isfinite(vals).all())
+        return exact
 
     def backward(self, vals: np.ndarray, seeds: dict[int, float]) -> np.ndarray:
         """d(seeded outputs)/d(slot) for every slot, given a forward pass's values and the gradient arriving at
@@ -323,6 +368,9 @@ class Program:
         peak = 0.0
         with np.errstate(all="ignore"):
             for grp in reversed(self.backward_groups):
+                if grp.lowered:  # its products and sums: bounded as '*' and '+' are
+                    grp.back(vals, grads)
+                    continue
                 if grp.chain:  # every addend gets the gradient of the chain's last node
                     grp.scatters[0].add(grads, np.full(len(grp.ins[0]), grads[grp.out[-1]]))
                     continue
@@ -356,7 +404,7 @@ class Program:
         if slot not in self._users:
             mark = np.zeros(self.size, dtype=bool)
             mark[slot] = True
-            for grp in self.backward_groups:
+            for grp in self.exact_backward:
                 if grp.chain:  # the k-th node of the chain adds addends 0 to k + 1
                     hit = np.flatnonzero(mark[grp.ins[0]])
                     if len(hit):
@@ -373,7 +421,7 @@ class Program:
         """Which slots the seeded outputs depend on (backward() visits only those)."""
         mark = np.zeros(self.size, dtype=bool)
         mark[self.outputs[list(seeds)]] = True
-        for grp in reversed(self.backward_groups):
+        for grp in reversed(self.exact_backward):
             hit = mark[grp.out]
             if grp.chain:
                 mark[grp.ins[0]] |= bool(hit.any())
@@ -389,6 +437,9 @@ class Program:
         for the parameters and arguments, one for slots holding the same Value: ``same`` maps a slot to the first
         one), ``backward()`` run from the seeded outputs, the leaves' grads read (once per Value: 0 for the other
         slots of a Value). Raises what ``backward()`` raises."""
+        if self.lowered:  # the slots a dot stands for hold no value: every slot computed as the eager engine would
+            vals = vals.copy()
+            self._run(vals, self.exact_groups)
         data = vals.tolist()
         nodes: list[Any] = [None] * self.size
         leaves = (self.input_slots[self.present], self.parameter_slots, self.constant_slots)
@@ -397,7 +448,7 @@ class Program:
             nodes[s] = Value(data[s], label=self.labels.get(s, ""))
         for s, first in same.items():
             nodes[s] = nodes[first]
-        for grp in self.backward_groups:
+        for grp in self.exact_backward:
             out, ins = grp.out.tolist(), [index.tolist() for index in grp.ins]
             if grp.chain:  # ((a0 + a1) + a2) + ...
                 addends, node = ins[0], nodes[ins[0][0]]
@@ -417,15 +468,22 @@ class Program:
 
     # ---------------------------------------------------------------------------------------- display
     def __str__(self) -> str:
-        ops_count = sum(len(g.out) for g in self.groups)
+        ops_count = sum(len(g.out) for g in self.exact_groups)
         looks = f"; {self.guards.count:,} looks at values checked at every call" if self.guards.count else ""
+        matmuls = sum(isinstance(g, Grid) for g in self.groups)
+        lowered = f" (weighted sums lowered: {matmuls} matmul{'s' * (matmuls != 1)})" if self.lowered else ""
         lines = [
             f"program {self.name}: {self.size:,} Values ({len(self.input_slots):,} inputs, "
             f"{len(self.parameters):,} parameters, {len(self.constant_slots):,} constants, {ops_count:,} ops) "
-            f"in {self.levels} levels, {len(self.groups)} array operations{looks}",
+            f"in {self.levels} levels, {len(self.groups)} array operations{lowered}{looks}",
             f"{'level':>5}  {'op':<12} {'nodes':>8}  inputs per node",
         ]
         for grp in self.groups:
+            if grp.lowered:
+                name, what = grp.describe()
+                note = "" if grp.backward else "  (no output uses them)"
+                lines.append(f"{grp.level:>5}  {name:<12} {len(grp.out):>8,}  {what}{note}")
+                continue
             shared = sum(s.unique is not None for s in grp.scatters)
             note = f"  ({shared} of them shared between nodes)" if shared else ""
             note += "" if grp.backward else "  (no output uses them)"

@@ -22,6 +22,7 @@ refuses them with a ``CompileError``.
 
 from __future__ import annotations
 
+import functools
 import numbers
 import sys
 import traceback
@@ -68,6 +69,15 @@ def flatten(args: tuple, kwargs: dict, static: frozenset[int]) -> tuple[Structur
     return key, leaves
 
 
+_PLAIN = (float, int)  # by exact type: a bool is a setting, a subclass goes the long way
+
+
+@functools.lru_cache(maxsize=256)
+def _numbers_key(n: int) -> tuple[str, ...]:
+    """The structure of n numbers in a row, as ``_walk`` gives it number by number."""
+    return ("n",) * n
+
+
 def _walk(a: Any, leaves: list[Any], seen: dict[int, int]) -> Structure:
     """``flatten`` for one argument. Module level, not nested: a nested function that calls itself is a reference
     cycle, which would keep the call's Values alive until the cycle collector runs."""
@@ -76,6 +86,9 @@ def _walk(a: Any, leaves: list[Any], seen: dict[int, int]) -> Structure:
         leaves.append(a)
         return "n"
     if kind is list or kind is tuple or isinstance(a, (list, tuple)):
+        if all(type(x) in _PLAIN for x in a):  # a row of numbers (the common case): no walk per number
+            leaves.extend(a)
+            return (kind.__name__, _numbers_key(len(a)))
         return (kind.__name__, tuple([_walk(x, leaves, seen) for x in a]))
     if isinstance(a, Value):
         if id(a) in seen:

@@ -82,7 +82,8 @@ class Scalar:
 
 
 class Compiled(Scalar):
-    """The scalar engine's model and loss, traced once per batch size by ``micrograd.compile`` and replayed."""
+    """The scalar engine's model and loss, traced once per batch size by ``micrograd.compile`` and replayed, its
+    weighted sums lowered to one matmul per layer (the same numbers as the scalar engine, to the bit)."""
 
     name = "compiled"
     help = "that graph traced once, then replayed as array operations (micrograd.compile)"
@@ -100,7 +101,11 @@ class Compiled(Scalar):
             total = losses.with_penalty(data_loss, model.parameters(), l2)
             return total, scores
 
-        step = compile(loss_and_scores)
+        # lowered (the default): one matmul per layer, with the scalar engine's numbers to the bit. verify=0: no
+        # eager re-run of the first replay (a whole eager step); loss_and_scores has no Python branch on a value
+        # and reads no outside number, and tests/compiler/test_compiled_training.py checks whole runs against the
+        # scalar engine's
+        step = compile(loss_and_scores, verify=0)
 
         def run(X: list[list[float]], y: list[int]) -> tuple[Value, float]:
             total, scores = step(X, targets(y, width))

@@ -3,7 +3,8 @@
 The compiled programs are kept per padded batch size (a quarter octave apart: 80 training points use the program for
 91, padded with zero-weight copies of the first point; over CHUNK points, the program for CHUNK runs chunk by chunk),
 at most CACHED of them, so adding points one by one reuses a program instead of tracing a new one each time, and no
-trace is ever of more than CHUNK examples.
+trace is ever of more than CHUNK examples. The programs are lowered (``micrograd.compile``'s default: one matmul
+per layer), which keeps the numbers to the bit, so the padding still adds exact zeros.
 """
 
 from __future__ import annotations

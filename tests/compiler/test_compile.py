@@ -203,14 +203,20 @@ def test_compiled_results_pass_first_derivatives_only() -> None:
         micrograd.grad(micrograd.grad(out, [w], create_graph=True)[0], [w])
 
 
-def test_the_program_prints_levels_ops_and_sizes() -> None:
+@pytest.mark.parametrize("lower", [True, False])
+def test_the_program_prints_levels_ops_and_sizes(lower: bool) -> None:
     model, X, y = moons_model()
-    step = micrograd.compile(lambda X, y: losses.hinge([model(x) for x in X], y))
+    step = micrograd.compile(lambda X, y: losses.hinge([model(x) for x in X], y), lower=lower)
     step(X, y)
     text = str(step.program)
     assert text.startswith("program <lambda>: ")
     assert f"{len(X) * 3} inputs" in text.replace(",", "") and f"{model.num_parameters()} parameters" in text
-    assert "wx+b" in text and "ReLU" in text and "+ chain" in text and "a running sum of" in text
+    assert "ReLU" in text and "+ chain" in text and "a running sum of" in text
+    if lower:  # one matmul per layer, 40 examples by 8, 8 and 1 neurons
+        assert "weighted sums lowered: 3 matmuls" in text and "wx+b" not in text
+        assert "40 x 2 inputs by 2 x 8 weights + 1" in text and "40 x 8 inputs by 8 x 1 weights + 1" in text
+    else:
+        assert "wx+b" in text and "matmul" not in text
     levels = [int(line.split()[0]) for line in text.splitlines()[2:]]
     assert levels == sorted(levels) and max(levels) == step.program.levels
 

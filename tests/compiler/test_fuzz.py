@@ -6,11 +6,15 @@ uses parameters by closure (and a node made from them before the call), every op
 cross-entropy from the static setting), custom ops (one with an ``if``, one called "+", one whose rule ignores its
 gradient, one with a bad rule, one that raises), long ``sum()`` chains, fused and unfused neurons, logsumexp,
 reused nodes, unused nodes, a compiled function inside it, branches on values (``if``, ``max``), numbers read from
-Values, and several outputs with plain numbers among them. Each case calls the function several times with new
-numbers (edge values among them: 0, -0, tiny, huge, inf, NaN) and new parameters, compiled in one world and
-eagerly (on Values) in an identical one, then back-propagates a random mix of the outputs in both. Values must be
-equal to the bit, every gradient equal (to rounding: the compiled backward adds in another order), every error
-of the same type; a ``CompileError`` is a loud refusal, counted apart.
+Values, and several outputs with plain numbers among them. Layers on batches exercise the lowering
+(``compiler/lowering.py``): full grids in every way a neuron is written (fused, the lecture's chain, ``x * w``,
+``sum(...) + b``), and partial ones (a neuron missing a term, a weight reused by another neuron, weights and
+inputs also used elsewhere, nodes met out of grid order); number arguments are sometimes NumPy float32s. Each
+case calls the function several times with new numbers (edge values among them: 0, -0, tiny, huge, inf, NaN) and
+new parameters, compiled in one world and eagerly (on Values) in an identical one, then back-propagates a random
+mix of the outputs in both. Values must be equal to the bit, every gradient equal (to rounding: the compiled
+backward adds in another order), every error of the same type; a ``CompileError`` is a loud refusal, counted
+apart.
 
 ``MICROGRAD_FUZZ_EXAMPLES=100000`` runs that many cases; ``MICROGRAD_FUZZ_REPORT=path`` writes the counts there
 as JSON (after every chunk of cases, with the seconds taken), and then a mismatch is counted (by kind) instead
@@ -29,6 +33,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -94,6 +99,14 @@ step = st.one_of(
     st.tuples(st.just("sum"), index, st.integers(1, 12), st.booleans()),
     st.tuples(st.just("neuron"), index, st.lists(index, min_size=2, max_size=8), st.booleans(), unary),
     st.tuples(st.just("logsumexp"), st.lists(index, min_size=1, max_size=4)),
+    st.tuples(  # a layer on a batch: the lowered grids, and partial ones (see World.layer)
+        st.just("layer"),
+        st.tuples(index, index, index),
+        st.tuples(st.integers(1, 4), st.integers(1, 3), st.integers(1, 4)),
+        st.sampled_from(["fused", "chain", "x*w", "sum then b"]),
+        st.sampled_from(["full", "full", "missing term", "reused weight", "out of order"]),
+        unary,
+    ),
     st.tuples(
         st.just("loss"),
         st.sampled_from(["hinge", "mse", "bce", "ce", "l2"]),
@@ -150,6 +163,7 @@ class Call:
     static: int
     parameters: list[float]
     seeds: list[float | None]  # the backward root: sum of seeds[k] * (k-th Value output), None: left out
+    float32: bool = False  # the number arguments passed as NumPy float32s
 
 
 @st.composite
@@ -164,8 +178,9 @@ def calls(draw, recipe: Recipe) -> list[Call]:
             length, static = draw(st.integers(1, 3)), draw(st.integers(1, 2))
         seeds = draw(st.lists(st.sampled_from([1.0, 1.0, 0.0, -2.0, 0.5, None]), min_size=8, max_size=8))
         plan.append(
-            Call(numbers(recipe.numbers), numbers(3), numbers(length), static, numbers(recipe.parameters), seeds)
-        )
+            Call(numbers(recipe.numbers), numbers(3), numbers(length), static, numbers(recipe.parameters), seeds,
+                 draw(st.integers(0, 7)) == 0)
+        )  # fmt: skip
     return plan
 
 
@@ -200,7 +215,9 @@ class World:
         env = [*numbers, *values, *listed, *self.parameters, *self.derived, Value(float(static))]
         for s in self.recipe.steps:
             node = self.step(s, env)
-            if node is not None:
+            if isinstance(node, list):
+                env += node
+            elif node is not None:
                 env.append(node)
         return [self.output(o, env) for o in self.recipe.outputs]
 
@@ -229,6 +246,8 @@ class World:
             return UNARY[s[4]](act)
         if kind == "logsumexp":
             return losses.logsumexp([pick(i) for i in s[1]])
+        if kind == "layer":
+            return self.layer(s, pick)
         if kind == "loss":
             xs = [pick(i) for i in s[2]]
             labels = s[3][: len(xs)]
@@ -261,6 +280,36 @@ class World:
             return a
         self.parameters[0].data = 1.0
         return a
+
+    def layer(self, s: tuple, pick: Any) -> list[Value]:
+        """``units`` neurons of ``n`` inputs on ``rows`` input vectors, all picked from what exists, written in one of
+        the forms a neuron takes; "missing term" drops a term of one neuron, "reused weight" gives one neuron
+        another's weight, "out of order" lists the nodes so that backward() meets them in an order no grid has."""
+        (xs, ws, bs), (rows, units, n), form, variant, act = s[1:]
+        X = [[pick(xs + r * n + i) for i in range(n)] for r in range(rows)]
+        W = [[pick(ws + u * n + i) for i in range(n)] for u in range(units)]
+        B = [pick(bs + u) for u in range(units)]
+        if variant == "reused weight" and units > 1:
+            W[1][0] = W[0][-1]
+        out = {}
+        for r, x in enumerate(X):
+            for u, (w, b) in enumerate(zip(W, B)):
+                terms = list(zip(w, x))
+                if variant == "missing term" and (r, u) == (rows - 1, units - 1) and n > 1:
+                    terms = terms[1:]
+                if form == "fused":
+                    act_in = weighted_sum(b, [wi for wi, _ in terms], [xi for _, xi in terms])
+                elif form == "chain":
+                    act_in = b
+                    for wi, xi in terms:
+                        act_in = act_in + wi * xi
+                elif form == "x*w":
+                    act_in = sum((xi * wi for wi, xi in terms), b)
+                else:
+                    act_in = sum(wi * xi for wi, xi in terms) + b
+                out[r, u] = act_in
+        order = sorted(out, key=lambda k: (k[0] + k[1]) % 2) if variant == "out of order" else list(out)
+        return [UNARY[act](out[k]) for k in order]
 
     def output(self, o: Any, env: list[Value]) -> Any:
         pick = lambda i: env[i % len(env)]  # noqa: E731
@@ -336,6 +385,9 @@ def run(recipe: Recipe, plan: list[Call], tally: Tally) -> None:
         for world, is_compiled in ((compiled, True), (eager, False)):
             values = tuple(world.arguments(call))
             numbers, listed = call.numbers, call.listed
+            if call.float32:  # (1e300 becomes inf as a float32)
+                with np.errstate(over="ignore"):
+                    numbers, listed = [np.float32(x) for x in numbers], [np.float32(x) for x in listed]
             if not is_compiled:  # the compiled function makes numbers Values: so does the reference
                 numbers, listed = [Value(x) for x in numbers], [Value(x) for x in listed]
             try:
@@ -363,6 +415,11 @@ def run(recipe: Recipe, plan: list[Call], tally: Tally) -> None:
     stats = compiled.fn.stats
     for k in ("traced", "replayed", "eager", "eager backward"):
         tally.counts[f"compiled calls {k}"] += stats[k]
+    for variants in compiled.fn.programs.values():
+        for variant in variants:
+            for grp in variant.program.groups:
+                if grp.lowered:
+                    tally.counts[f"lowered groups: {grp.describe()[0]}"] += 1
 
 
 def check_gradients(compiled: World, eager: World, got: Any, want: Any, call: Call, detail: str, tally: Tally) -> None:
@@ -446,3 +503,4 @@ def test_compiled_functions_equal_the_eager_engine_on_random_programs() -> None:
         if REPORT:  # after every chunk: a long run shows its counts so far
             write_report(started)
     assert TALLY.counts["cases"] >= min(EXAMPLES, 100) and not TALLY.mismatches, TALLY.mismatches
+    assert TALLY.counts["lowered groups: matmul"] and TALLY.counts["lowered groups: dot"], TALLY.counts
