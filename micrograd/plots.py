@@ -169,7 +169,8 @@ def loss_curve(
     title: str | None = None,
     loss_label: str = "loss on the step's batch",
 ) -> None:
-    """The loss per step (top) and the accuracy (bottom); save a PNG.
+    """The loss per step (top) and the accuracy (bottom; left out when there is none, as in a regression run);
+    save a PNG.
 
     ``loss[i]`` is the loss of step i's batch (after i updates): drawn as is, and as a moving average when the
     run is long. ``evaluated`` holds ``(step, train accuracy, test accuracy)`` of the whole sets after that many
@@ -181,7 +182,12 @@ def loss_curve(
     from matplotlib.ticker import FuncFormatter, NullFormatter
 
     plt = _pyplot()
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(8, 6.4), sharex=True, height_ratios=(3, 2))
+    measured = any(c[1] is not None or c[2] is not None for c in evaluated)
+    if measured or (not evaluated and accuracy is not None):
+        fig, (top, bottom) = plt.subplots(2, 1, figsize=(8, 6.4), sharex=True, height_ratios=(3, 2))
+    else:  # no accuracy at all (a regression run): the loss alone
+        fig, top = plt.subplots(figsize=(8, 4.2))
+        bottom = None
     try:
         values = np.array(_finite_or_nan(loss))
         steps = np.arange(len(values))
@@ -204,7 +210,9 @@ def loss_curve(
         top.legend(loc="upper right")
         top.grid(True, alpha=0.3)
 
-        if evaluated:
+        if bottom is None:
+            top.set_xlabel("step (updates of the weights)")
+        elif evaluated:
             at = [c[0] for c in evaluated]
             train = [math.nan if c[1] is None else 100 * c[1] for c in evaluated]
             bottom.plot(at, train, color=PALETTE[1], marker="o", markersize=4, linewidth=2, label="training set")
@@ -215,12 +223,13 @@ def loss_curve(
         elif accuracy is not None:
             batch = [math.nan if v is None else 100 * v for v in accuracy]
             bottom.plot(range(len(batch)), batch, color=PALETTE[1], label="accuracy on the step's batch")
-        bottom.set_ylim(-2, 102)
-        bottom.set_ylabel("accuracy (%)")
-        bottom.set_xlabel("step (updates of the weights)")
-        if bottom.get_legend_handles_labels()[0]:
-            bottom.legend(loc="lower right")
-        bottom.grid(True, alpha=0.3)
+        if bottom is not None:
+            bottom.set_ylim(-2, 102)
+            bottom.set_ylabel("accuracy (%)")
+            bottom.set_xlabel("step (updates of the weights)")
+            if bottom.get_legend_handles_labels()[0]:
+                bottom.legend(loc="lower right")
+            bottom.grid(True, alpha=0.3)
         if title:
             top.set_title(title)
         fig.tight_layout()

@@ -126,7 +126,7 @@ def test_the_command_line_trains_on_features_and_saves_them(tmp_path, capsys) ->
     assert (out / "decision_boundary.png").exists()  # drawn over the plane, each grid point through the features
     with pytest.raises(SystemExit):
         main(["train", "--features", "x1,cos(x1)", "--out", str(tmp_path / "bad")])
-    assert "--features: unknown feature 'cos(x1)' in --features: choose from x1, x2" in capsys.readouterr().err
+    assert "--features: unknown feature 'cos(x1)' in the list: choose from x1, x2" in capsys.readouterr().err
 
 
 # ------------------------------------------------------------------------------------------------ L1 and L2

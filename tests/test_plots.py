@@ -207,3 +207,12 @@ def test_loss_curve_leaves_gaps_for_what_is_not_a_number(tmp_path: Path, monkeyp
     assert bottom["legend"] == ["training set"]  # no test set: no test curve
     plots.loss_curve([0.5, 0.4], [0.5, 0.75], tmp_path / "b.png")  # the batch accuracy, as before
     assert shown[1]["axes"][1]["legend"] == ["accuracy on the step's batch"]
+
+
+def test_loss_curve_of_a_run_without_accuracy_draws_the_loss_alone(tmp_path: Path, monkeypatch) -> None:
+    shown = captured(monkeypatch)
+    plots.loss_curve([0.6, 0.1, 0.01], None, tmp_path / "r.png", evaluated=[(0, None, None), (2, None, None)])
+    (only,) = shown[0]["axes"]  # a regression run: no empty accuracy panel
+    assert only["ylabel"] == "loss (log scale)" and only["xlabel"].startswith("step")
+    plots.loss_curve([0.6, 0.1], None, tmp_path / "n.png")  # nothing evaluated, no batch accuracy either
+    assert len(shown[1]["axes"]) == 1

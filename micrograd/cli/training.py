@@ -229,7 +229,7 @@ def _features(text: str) -> list[str]:
     """'x1,x2,x1^2' -> ['x1', 'x2', 'x1^2']: names of ``micrograd.features.FEATURES``, each once."""
     names = [part.strip() for part in text.split(",") if part.strip()]
     try:
-        return check_features(names, "--features")
+        return check_features(names, "the list")
     except ValueError as err:
         raise argparse.ArgumentTypeError(str(err)) from None
 
