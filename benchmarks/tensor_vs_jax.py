@@ -75,7 +75,6 @@ def w1_contenders(jax: Any, torch: Any) -> tuple[dict[str, Callable[[int], float
     import micrograd
     from micrograd import data as datasets
     from micrograd.optim import SGD, linear_decay
-    from micrograd.tensor import Tensor
     from micrograd.tensor import functional as F
     from micrograd.tensor import nn as tnn
 
@@ -83,7 +82,7 @@ def w1_contenders(jax: Any, torch: Any) -> tuple[dict[str, Callable[[int], float
     d = datasets.load("moons", 100, 0.1, 1337, 0.0, 2)
     X = np.asarray(d.X_train, dtype=np.float64)
     ypm = np.where(np.asarray(d.y_train) == 1, 1.0, -1.0)
-    y = Tensor(ypm)  # the labels as a Tensor: hinge's -y is then an op the compiled function replays
+    y = ypm  # an array: hinge's labels are an operand of its product, which the compiled function replays
     schedule = linear_decay(1.0, 0.1, 100)
     state: dict[str, Any] = {}
 

@@ -38,8 +38,9 @@ def squared_error(p: Any, t: Any) -> Any:
 
 
 def margin(s: Any, y: Any) -> Any:
-    """max(0, 1 - y * s), for a label y of ±1."""
-    return (1 + -y * s).relu()
+    """max(0, 1 - y * s), for a label y of ±1 (y may be a number, an array or a Tensor: an op's operand either way,
+    so a compiled function sees it)."""
+    return (1 - y * s).relu()
 
 
 def logistic(z: Any, y: Any) -> Any:

@@ -17,13 +17,14 @@ whose inputs are the tensors that take a gradient; ``backward()`` reaching it ru
 ops' own rules, summing each slot's gradient in the order the eager engine sums it, so the numbers are the eager
 numbers, to the bit. Where the function looked at a value (``item()``, ``bool(t)``, ``t > 0``, ``numpy()``)
 the replay is used only while that value is the same (its bytes); otherwise the call is traced again.
+
+Both plans run as Python written once per program (``tensor_codegen.generate``: the text is ``program.source``);
+``forward_loop`` and ``backward_loop`` run them step by step with each op's own methods, as their reference.
 """
 
 from __future__ import annotations
 
 import copy
-import functools
-import math
 import sys
 import traceback
 import warnings
@@ -33,13 +34,14 @@ from typing import Any
 
 import numpy as np
 
-from micrograd import autodiff, ops
+from micrograd import autodiff
+from micrograd.compiler import tensor_codegen
 from micrograd.compiler.trace import CompileError, TraceWarning
 from micrograd.errors import DomainError
 from micrograd.ops import Op
 from micrograd.tensor import array_ops as A
 from micrograd.tensor import mode
-from micrograd.tensor.tensor import Tensor
+from micrograd.tensor.tensor import Tensor, _next_seq
 
 #: Programs kept per argument signature (one per pattern of values looked at); past this, calls run eagerly.
 MAX_PROGRAMS = 16
@@ -164,7 +166,11 @@ class _Rebind:
         self.step, self.parts = step, parts  # (attribute, position in a tuple or None, argument, non-negative)
 
     def make(self, op: Op, leaves: list[Any]) -> Op | None:
-        new = copy.copy(op)
+        if op.builtin:  # our own ops are plain objects: a shallow copy of their attributes (copy.copy, faster)
+            new = object.__new__(type(op))
+            new.__dict__.update(op.__dict__)
+        else:
+            new = copy.copy(op)
         for attr, pos, k, natural in self.parts:
             arg = leaves[k]
             arg = arg.data if isinstance(arg, Tensor) else arg
@@ -339,7 +345,6 @@ class TensorProgram:
         self.steps = kept
         self.plan = [(s[1], s[3] if s[0] == "op" else (s[2],)) for s in kept]  # (output slot, input slots)
         self.ops: list[Op | None] = [s[2] if s[0] == "op" else None for s in kept]
-        self.forward_fns = [_forward_fn(s) for s in kept]
 
         # --- backward: the eager graph of the result, within what this call made
         made_here = {id(t) for t in _made(recorder)}
@@ -358,15 +363,19 @@ class TensorProgram:
                 ins = tuple(slot_of[id(x)] for x in node._prev)
                 self.backward_plan.append((self.op_index[s], s, ins, fits))
         self.target_sources = [self._source(s) for s in self.targets]
-        needed = {k: tuple(f is not None for f in fits) for k, _, _, fits in self.backward_plan}
-        self.needed = [needed.get(k) for k in range(len(self.ops))]
-        self.square = [s[0] == "op" and len(s[3]) == 2 and s[3][0] == s[3][1] for s in kept]
-        self.rules = [
-            None if op is None else _backward_fn(op, self.needed[k], self.square[k]) for k, op in enumerate(self.ops)
-        ]
         self.n = len(self.kinds)
+        #: whether every slot's shape is fixed by the signature (the generated backward then decides each
+        #: gradient's fit once): not so where an op indexes by a boolean mask passed as an argument (or a custom op
+        #: holds an argument's array), whose result's shape depends on the mask's values
+        self.fixed_shapes = all(
+            type(self.ops[r.step]) is A.GetItem
+            and all(np.asarray(getattr(leaves[k], "data", leaves[k])).dtype.kind in "iu" for _, _, k, _ in r.parts)
+            for r in self.rebinds
+        )
+        self.external_kinds = [(self.shapes[s], self.dtypes[s]) for s, _ in self.externals]
         self.arg_is_tensor = [isinstance(a, Tensor) for a in leaves]
-        self._run_forward, self._run_backward = _generate(self)
+        #: the replay as Python (tensor_codegen): its functions and their source
+        self._run_forward, self._run_backward, self.source = tensor_codegen.generate(self)
 
     def _source(self, s: int) -> tuple[str, Any]:
         """Where the tensor of a target slot is found on each call: an argument, or a tensor from outside."""
@@ -382,56 +391,56 @@ class TensorProgram:
         )
 
     # ------------------------------------------------------------------------------------------ replay
-    def forward(self, leaves: list[Any]) -> tuple[list[Any], list[Op | None], list[Any]] | None:
-        """The slots' arrays for this call, the call's ops and their backward rules; None where a look would see
-        something else (or a rebound index would be read otherwise)."""
-        ops, fns, rules = self.ops, self.forward_fns, self.rules
+    def forward(self, leaves: list[Any]) -> tuple[list[Any], list[Op | None]] | None:
+        """The slots' arrays for this call and the call's ops; None where a look would see something else (or a
+        rebound index would be read otherwise)."""
+        ops = self.ops
         if self.rebinds:
-            ops, fns, rules = list(ops), list(fns), list(rules)
+            ops = list(ops)
             for r in self.rebinds:
                 op = r.make(ops[r.step], leaves)
                 if op is None:
                     return None
-                ops[r.step], fns[r.step] = op, _forward_fn(("op", None, op, ()))
-                rules[r.step] = _backward_fn(op, self.needed[r.step], self.square[r.step])
-        vals = self._run_forward(leaves, [t.data for _, t in self.externals], fns)
+                ops[r.step] = op
+        externals = [t.data for _, t in self.externals]
+        if [(a.shape, a.dtype) for a in externals] != self.external_kinds:
+            return None  # a parameter given an array of another shape or dtype: trace again
+        vals = self._run_forward(leaves, externals, ops)
         for s, _, _, observe, seen in self.looks:
             if _seen(vals[s], observe) != seen:
                 return None
-        return vals, ops, rules
+        return vals, ops
 
-    def forward_loop(self, leaves: list[Any], fns: list[Callable[..., Any]]) -> list[Any]:
-        """The forward plan run step by step: what the generated forward does (``_generate``), kept as its
-        reference (a test compares them)."""
+    def forward_loop(self, leaves: list[Any], ops: list[Op | None]) -> list[Any]:
+        """The forward plan run step by step with each op's own ``forward_array`` (as the Tensor engine runs
+        it): the reference of the generated forward (a test compares them)."""
         vals: list[Any] = [None] * self.n
         for s, k in self.args:
             a = leaves[k]
             vals[s] = a.data if isinstance(a, Tensor) else a
         for s, t in self.externals:
             vals[s] = t.data
-        for fn, (out, ins) in zip(fns, self.plan):
-            if len(ins) == 1:
-                r = fn(vals[ins[0]])
-            elif len(ins) == 2:
-                r = fn(vals[ins[0]], vals[ins[1]])
+        for step, op, (out, ins) in zip(self.steps, ops, self.plan):
+            if op is None:  # Tensor(x) copies in the tensor's dtype; detach() and an operand array do not
+                r = (np.array if step[4] else np.asarray)(vals[ins[0]], dtype=step[3])
             else:
-                r = fn(*[vals[i] for i in ins])
+                r = A.forward(op, *[vals[i] for i in ins])
             if type(r) is not np.ndarray:
                 r = np.asarray(r, dtype=self.dtypes[out])
             vals[out] = r
         return vals
 
-    def backward(self, vals: list[Any], ops: list[Op | None], rules: list[Any], seed: np.ndarray) -> list[Any]:
+    def backward(self, vals: list[Any], ops: list[Op | None], seed: np.ndarray) -> list[Any]:
         """The gradient of each target slot, from ``seed`` at the result (the generated backward; where it raises,
         the step-by-step one, whose error names the op)."""
         try:
-            return self._run_backward(vals, rules, seed)
+            return self._run_backward(vals, ops, seed)
         except Exception:
-            return self.backward_loop(vals, ops, rules, seed)
+            return self.backward_loop(vals, ops, seed)
 
-    def backward_loop(self, vals: list[Any], ops: list[Op | None], rules: list[Any], seed: np.ndarray) -> list[Any]:
-        """``autodiff.gradients`` over the backward plan, step by step: what the generated backward does, kept as
-        its reference (a test compares them)."""
+    def backward_loop(self, vals: list[Any], ops: list[Op | None], seed: np.ndarray) -> list[Any]:
+        """``autodiff.gradients`` over the backward plan, step by step, with each op's own ``backward`` and
+        ``autograd.fit``'s steps: the reference of the generated backward (a test compares them)."""
         grads: list[Any] = [None] * self.n
         grads[self.root] = seed
         ndarray = np.ndarray
@@ -439,29 +448,25 @@ class TensorProgram:
             g = grads[out]
             if g is None:
                 continue
-            rule = rules[k]
+            op = ops[k]
             try:
-                if len(ins) == 1:
-                    local = rule(g, vals[out], vals[ins[0]])
-                elif len(ins) == 2:
-                    local = rule(g, vals[out], vals[ins[0]], vals[ins[1]])
-                else:
-                    local = rule(g, vals[out], *[vals[i] for i in ins])
+                local = op.backward(g, vals[out], *[vals[i] for i in ins])
             except (ArithmeticError, ValueError) as err:
                 if isinstance(err, DomainError):
                     raise
                 raise DomainError(
-                    f"backward through {ops[k].name}: the derivative is undefined or infinite: {err}"
+                    f"backward through {op.name}: the derivative is undefined or infinite: {err}"
                 ) from err
             if type(local) is not tuple or len(local) != len(ins):
                 raise TypeError(
-                    f"op {ops[k].name!r}: backward() must return a tuple with one gradient per input ({len(ins)}), "
+                    f"op {op.name!r}: backward() must return a tuple with one gradient per input ({len(ins)}), "
                     f"got {local!r}"
                 )
             for i, gx, f in zip(ins, local, fits):
                 if f is not None:
-                    if type(gx) is not ndarray or gx.dtype != f[0] or gx.shape != f[1]:
-                        gx = _fit(f, gx)  # cast, broadcast or sum to the input's own
+                    shape = vals[i].shape  # this call's (a mask argument changes shapes from call to call)
+                    if type(gx) is not ndarray or gx.dtype != f[0] or gx.shape != shape:
+                        gx = tensor_codegen.fit((f[0], shape), gx)  # cast, broadcast or sum to the input's own
                     old = grads[i]
                     grads[i] = gx if old is None else old + gx
         return [grads[s] for s in self.targets]
@@ -495,173 +500,22 @@ class TensorProgram:
         for s, what, where, _, _ in self.looks:
             lines.append(f"  guard: {shown(s)} as traced ({what} at {where})")
         lines.append(f"  return {shown(self.root)}")
+        lines.append(
+            f"  (the replay, as generated Python: step.program.source, {self.source.count(chr(10)) + 1} lines)"
+        )
         return "\n".join(lines)
-
-
-# ------------------------------------------------------------------------------- generated code
-# The plans, unrolled into straight-line Python (one line per op, slots as local variables), so a replay pays no
-# loop, no list of slots and no test of which gradient comes first: it is what ``forward_loop`` and
-# ``backward_loop`` do, written out once per program. Only numbers go into the source (slot and step indices,
-# shapes); functions, ops and dtypes are passed in.
-
-
-def _generate(p: TensorProgram) -> tuple[Callable[..., list[Any]], Callable[..., list[np.ndarray]]]:
-    namespace: dict[str, Any] = {"ndarray": np.ndarray, "asarray": np.asarray, "fit": _fit}
-    namespace.update({f"D{s}": dtype for s, dtype in enumerate(p.dtypes)})
-    lines = ["def forward(leaves, externals, fns):"]
-    lines += [f"    v{s} = leaves[{k}]{'.data' if p.arg_is_tensor[k] else ''}" for s, k in p.args]
-    lines += [f"    v{s} = externals[{j}]" for j, (s, _) in enumerate(p.externals)]
-    for k, (out, ins) in enumerate(p.plan):
-        lines.append(f"    v{out} = fns[{k}]({', '.join(f'v{i}' for i in ins)})")
-        lines.append(f"    if type(v{out}) is not ndarray: v{out} = asarray(v{out}, dtype=D{out})")
-    known = {s for s, _ in p.args} | {s for s, _ in p.externals} | {out for out, _ in p.plan}
-    lines.append(f"    return [{', '.join(f'v{s}' if s in known else 'None' for s in range(p.n))}]")
-    lines.append("")
-    lines.append("def backward(v, rules, seed):")
-    lines.append(f"    g{p.root} = seed")
-    has = {p.root}
-    for k, out, ins, fits in p.backward_plan:
-        lines.append(f"    local = rules[{k}](g{out}, v[{out}], {', '.join(f'v[{i}]' for i in ins)})")
-        if not p.ops[k].builtin:
-            lines.append(f"    if type(local) is not tuple or len(local) != {len(ins)}: raise TypeError")
-        for j, (i, f) in enumerate(zip(ins, fits)):
-            if f is None:
-                continue
-            lines.append(f"    gx = local[{j}]")
-            check = f"type(gx) is not ndarray or gx.shape != {f[1]!r} or gx.dtype != D{i}"
-            lines.append(f"    if {check}: gx = fit((D{i}, {f[1]!r}), gx)")
-            lines.append(f"    g{i} = g{i} + gx" if i in has else f"    g{i} = gx")
-            has.add(i)
-    lines.append(f"    return [{', '.join(f'g{s}' for s in p.targets)}]")
-    exec(compile("\n".join(lines), f"<compiled {p.name}>", "exec"), namespace)  # our own source: numbers only
-    return namespace["forward"], namespace["backward"]
-
-
-# ------------------------------------------------------------------------------- the common ops, direct
-# The same NumPy calls as the ops' own rules (ops.py, array_ops.py) make on arrays, in the same order, without
-# going through Op.__call__ for each op used inside a rule: the numbers are the rules' numbers, to the bit (the
-# tests compare bytes). Only the exact built-in classes: a subclass (a custom op) runs its own rule.
-
-
-def _swap(x: np.ndarray) -> np.ndarray:
-    n = x.ndim
-    return x.transpose((*range(n - 2), n - 1, n - 2))  # array_ops.swap_last
-
-
-def _broadcast(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    out = np.empty(shape, dtype=np.result_type(g))  # array_ops.BroadcastTo
-    out[...] = g
-    return out
-
-
-def _kept(op: Any, g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    return g if op.keepdims or op.axis is None else g.reshape(A._keep_shape(shape, op.axis))
-
-
-def _mean_back(op: Any, g: Any, out: Any, x: Any) -> tuple[Any, ...]:
-    n = x.size // max(out.size, 1) if x.size else 0  # the broadcast copy times 1/n is the view times 1/n
-    return (np.broadcast_to(_kept(op, g, x.shape), x.shape) * (1.0 / n if n else math.nan),)
-
-
-def _log_softmax_back(op: Any, g: Any, out: Any, x: Any) -> tuple[Any, ...]:
-    return (g - np.exp(out) * g.sum(axis=None if op.axis is None else (op.axis,), keepdims=True),)
-
-
-def _pow_const_back(op: Any, g: Any, out: Any, x: Any) -> tuple[Any, ...]:
-    n = op.n
-    return (g * (n * x ** (n - 1)) if n != 0 else 0.0,)
-
-
-BACKWARD: dict[type, Callable[..., tuple[Any, ...]]] = {
-    ops.Add: lambda op, g, out, x, y: (g, g),
-    ops.Sub: lambda op, g, out, x, y: (g, -g),
-    ops.Mul: lambda op, g, out, x, y: (g * y, g * x),
-    ops.Div: lambda op, g, out, x, y: (g / y, -g * (out / y)),
-    ops.Neg: lambda op, g, out, x: (-g,),
-    ops.ReLU: lambda op, g, out, x: (np.where(x <= 0, 0.0, g),),
-    ops.Tanh: lambda op, g, out, x: (g * ((1 - out) * (1 + out)),),
-    ops.PowConst: _pow_const_back,
-    A.MatMul: lambda op, g, out, x, y: (np.matmul(g, _swap(y)), np.matmul(_swap(x), g)),
-    A.Sum: lambda op, g, out, x: (_broadcast(_kept(op, g, x.shape), x.shape),),
-    A.Mean: _mean_back,
-    A.Reshape: lambda op, g, out, x: (g.reshape(x.shape),),
-    A.LogSoftmax: _log_softmax_back,
-    A.GetItem: lambda op, g, out, x: (A.ScatterAdd(op.index, x.shape).forward(g),),
-}
-
-FORWARD: dict[type, Callable[..., Any]] = {
-    ops.ReLU: lambda x: np.where(x <= 0, 0.0, x),
-    ops.Tanh: np.tanh,
-    ops.Exp: np.exp,
-}
-
-
-def _square_back(g: Any, out: Any, x: Any, y: Any) -> tuple[Any, Any]:
-    gx = g * x  # g * y is the same product, bit for bit: y is x
-    return gx, gx
-
-
-def _fit(f: tuple[np.dtype, tuple[int, ...]], g: Any) -> np.ndarray:
-    """``autograd.fit`` for an input that requires grad (``f``: its dtype and shape), with the array ops' forwards
-    called directly: the same numbers."""
-    dtype, shape = f
-    if type(g) is not np.ndarray:
-        g = np.asarray(g, dtype=dtype)
-    if g.dtype != dtype:
-        g = A.Cast(dtype).forward(g)
-    if g.shape != shape:
-        fits = np.broadcast_shapes(g.shape, shape) == shape
-        g = A.BroadcastTo(shape).forward(g) if fits else A.sum_to(g, shape)
-    return g
-
-
-def _backward_fn(op: Op, needed: tuple[bool, ...] | None = None, square: bool = False) -> Callable[..., Any]:
-    """How the backward plan runs an op's rule: (g, out, *xs) -> one gradient per input (None for an input that
-    takes none, where ``needed`` says so and the rule is one of ours: a matmul or product skips that half; and
-    x * x, ``square``, computes g * x once for both)."""
-    kind = type(op)
-    if square and kind is ops.Mul:
-        return _square_back
-    if needed == (False, True) and kind in (A.MatMul, ops.Mul):
-        if kind is A.MatMul:
-            return lambda g, out, x, y: (None, np.matmul(_swap(x), g))
-        return lambda g, out, x, y: (None, g * x)
-    if needed == (True, False) and kind in (A.MatMul, ops.Mul):
-        if kind is A.MatMul:
-            return lambda g, out, x, y: (np.matmul(g, _swap(y)), None)
-        return lambda g, out, x, y: (g * y, None)
-    fast = BACKWARD.get(kind)
-    if fast is None:
-        return op.backward
-    return functools.partial(fast, op)
 
 
 def _made(recorder: Recorder) -> list[Tensor]:
     return [e[1] for e in recorder.events if e[0] in ("op", "made")]
 
 
-def _forward_fn(step: tuple[Any, ...]) -> Callable[..., Any]:
-    """The function a forward step runs on arrays: as the Tensor engine runs it."""
-    if step[0] == "convert":
-        dtype, copied = step[3], step[4]
-        if copied:
-            return lambda x: np.array(x, dtype=dtype)  # Tensor(x): a copy in the tensor's dtype
-        return lambda x: np.asarray(x, dtype=dtype)  # detach(), an operand array: the same array
-    op = step[2]
-    fast = FORWARD.get(type(op))
-    if fast is not None:
-        return fast
-    if op.builtin:
-        return op.forward_array
-    return lambda *xs: A.forward(op, *xs)
-
-
 class Compiled(Op):
     """The op of a replayed call's result: its inputs are the tensors the result's gradient reaches, and its
     backward replays the program's backward plan on the call's arrays."""
 
-    def __init__(self, program: TensorProgram, vals: list[Any], ops: list[Op | None], rules: list[Any]):
-        self.program, self.vals, self.ops, self.rules = program, vals, ops, rules
+    def __init__(self, program: TensorProgram, vals: list[Any], ops: list[Op | None]):
+        self.program, self.vals, self.ops = program, vals, ops
         self.name = f"compiled {program.name}"
 
     def backward(self, g: Any, out: Any, *inputs: Any) -> tuple[Any, ...]:
@@ -670,7 +524,7 @@ class Compiled(Op):
                 f"micrograd.compile({self.program.name}): a compiled call passes first derivatives only; for "
                 "create_graph=True call the function itself (uncompiled)"
             )
-        return tuple(self.program.backward(self.vals, self.ops, self.rules, g))
+        return tuple(self.program.backward(self.vals, self.ops, g))
 
 
 class TensorCalls:
@@ -760,10 +614,8 @@ class TensorCalls:
             )
         return result
 
-    def _result(
-        self, program: TensorProgram, found: tuple[list[Any], list[Any], list[Any]], leaves: list[Any]
-    ) -> Tensor:
-        vals, ops, rules = found
+    def _result(self, program: TensorProgram, found: tuple[list[Any], list[Any]], leaves: list[Any]) -> Tensor:
+        vals, ops = found
         root = program.root
         if program.result_kind not in ("op", "copy", "view"):
             for s, k in program.args:  # the function returned an argument, or a tensor from outside, itself
@@ -773,10 +625,10 @@ class TensorCalls:
                 if s == root:
                     return t
         out = Tensor.__new__(Tensor)
-        out.data, out.grad, out.label = vals[root], None, ""
+        out.data, out.grad, out.label, out._seq = vals[root], None, "", _next_seq()
         if program.targets:
             inputs = tuple(leaves[x] if kind == "arg" else x for kind, x in program.target_sources)
-            op = Compiled(program, vals, ops, rules)
+            op = Compiled(program, vals, ops)
             out.requires_grad, out._prev, out._maker, out._op = True, inputs, op, op.name
         else:
             out.requires_grad, out._prev, out._maker, out._op = False, (), None, ""

@@ -32,8 +32,10 @@ def mse(preds: Tensor, targets: Any) -> Tensor:
 
 
 def hinge(scores: Tensor, labels: Any) -> Tensor:
-    """SVM max-margin loss, mean relu(1 - y s), for labels y in {-1, +1}."""
-    return losses.margin(scores, _targets("hinge", scores, labels)).mean()
+    """SVM max-margin loss, mean relu(1 - y s), for labels y in {-1, +1}. The labels, as given (an array, a
+    Tensor), are an operand of the product, so ``micrograd.compile`` replays it with each call's labels."""
+    t = _targets("hinge", scores, labels)
+    return losses.margin(scores, labels if isinstance(labels, (Tensor, np.ndarray)) else t).mean()
 
 
 def bce_with_logits(logits: Tensor, labels: Any) -> Tensor:

@@ -1,0 +1,277 @@
+"""The generated replay of a compiled Tensor function: its inline op table is the ops' own rules, to the bit, and the
+paths the generator takes (shapes known in advance, or decided on each call) equal the eager engine.
+
+Every comparison is exact (bytes): an inline form is the NumPy expression the op's own rule evaluates.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import warnings
+from typing import Any
+
+import numpy as np
+import pytest
+
+import micrograd
+from micrograd import ops
+from micrograd.compiler import tensor_codegen as codegen
+from micrograd.tensor import Tensor
+from micrograd.tensor import array_ops as A
+from micrograd.tensor import functional as F
+from micrograd.tensor import nn as tnn
+
+EDGES = [0.0, -0.0, 1.0, -1.0, math.inf, -math.inf, math.nan, 1e300, -1e300, 1e-300, 0.5, 2.0, -3.0]
+
+
+def sample(shape: tuple[int, ...], dtype: Any, rng: np.random.Generator) -> np.ndarray:
+    """Numbers in [-3, 3] with edge values mixed in."""
+    with np.errstate(over="ignore"):
+        x = rng.uniform(-3, 3, shape).astype(dtype)
+        edges = np.asarray(EDGES, dtype=dtype)
+    pick = rng.random(shape) < 0.3
+    x[pick] = rng.choice(edges, size=int(pick.sum()))
+    return x
+
+
+def same(a: Any, b: Any) -> bool:
+    a, b = np.asarray(a), np.asarray(b)
+    return a.shape == b.shape and a.dtype == b.dtype and a.tobytes() == b.tobytes()
+
+
+# (op, shapes of its inputs): every entry of the inline tables, with broadcasting, 0-d, empty and batched cases
+CASES: list[tuple[ops.Op, list[tuple[int, ...]]]] = [
+    *[(op, shapes) for op in (ops.Add(), ops.Sub(), ops.Mul(), ops.Div())
+      for shapes in ([(3, 4), (3, 4)], [(3, 4), (4,)], [(1,), (2, 3)], [(), ()], [(0, 2), (2,)])],
+    *[(op, [shape]) for op in (ops.Neg(), ops.Tanh(), ops.Exp(), ops.ReLU(), *map(ops.PowConst, (2, 0.5, 0, -1, 3)))
+      for shape in ((3, 4), (), (0,))],
+    (A.MatMul(), [(3, 4), (4, 2)]), (A.MatMul(), [(2, 3, 4), (2, 4, 5)]), (A.MatMul(), [(0, 2), (2, 3)]),
+    *[(A.Sum(axis, keep), [(3, 4)]) for axis in (None, (0,), (1,), (0, 1)) for keep in (False, True)],
+    *[(A.Mean(axis, keep), [shape]) for axis in (None, (0,), (1,)) for keep in (False, True)
+      for shape in ((3, 4), (0, 4))],
+    (A.Sum(None, False), [()]), (A.Mean(None, False), [()]),
+    (A.Reshape((6,)), [(2, 3)]), (A.Reshape((1, 2, 3)), [(6,)]), (A.Reshape(()), [(1,)]),
+    (A.LogSoftmax(1), [(3, 4)]), (A.LogSoftmax(0), [(5,)]), (A.LogSoftmax(None), [()]),
+    (A.GetItem(np.array([0, 0, 2])), [(3, 2)]),  # a repeated index: its gradient adds up
+    (A.GetItem(np.array([True, False, True])), [(3,)]),
+    (A.GetItem((np.arange(3), np.array([1, 1, 0]))), [(3, 2)]),
+    (A.GetItem((slice(None), 1)), [(3, 2)]),
+]  # fmt: skip
+
+
+def inline_forward(op: ops.Op, xs: list[np.ndarray]) -> Any:
+    env = {**codegen.names(), "o": op, **{f"x{j}": x for j, x in enumerate(xs)}}
+    if type(op) is ops.ReLU:  # written with its mask, which its backward keeps
+        return eval("where(x0 <= 0, 0.0, x0)", env)
+    return eval(codegen.INLINE_FORWARD[type(op)]("o", [f"x{j}" for j in range(len(xs))]), env)
+
+
+def inline_backward(op: ops.Op, g: np.ndarray, out: np.ndarray, xs: list[np.ndarray]) -> list[Any]:
+    env = {**codegen.names(), "o": op, "g": g, "out": out, **{f"x{j}": x for j, x in enumerate(xs)}}
+    if type(op) is ops.ReLU:
+        env["m"] = xs[0] <= 0
+        return [eval("where(m, 0.0, g)", env)]
+    names = [f"x{j}" for j in range(len(xs))]
+    exprs = codegen.INLINE_BACKWARD[type(op)](op, "o", "g", "out", names, [x.ndim for x in xs], (True,) * len(xs))
+    return [eval(e, env) for e in exprs]
+
+
+def test_every_inline_form_is_its_ops_own_rule_to_the_bit() -> None:
+    rng = np.random.default_rng(7)
+    covered = set()
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for op, shapes in CASES:
+            for dtype in (np.float64, np.float32):
+                for _ in range(3):
+                    xs = [sample(s, dtype, rng) for s in shapes]
+                    want = A.forward(op, *xs)  # as the Tensor engine computes it
+                    want = want if type(want) is np.ndarray else np.asarray(want, dtype=np.result_type(*xs))
+                    if type(op) in codegen.INLINE_FORWARD or type(op) is ops.ReLU:
+                        got = inline_forward(op, xs)
+                        got = got if type(got) is np.ndarray else np.asarray(got, dtype=want.dtype)
+                        assert same(got, want), f"{op.name} forward on {shapes} {np.dtype(dtype).name}"
+                    if type(op) not in codegen.INLINE_BACKWARD and type(op) is not ops.ReLU:
+                        continue  # its own rule runs in the replay
+                    g = sample(want.shape, want.dtype, rng)
+                    rule = op.backward(g, want, *xs)  # the eager engine's rule
+                    for j, (a, b) in enumerate(zip(inline_backward(op, g, want, xs), rule)):
+                        f = (xs[j].dtype, xs[j].shape)
+                        assert same(codegen.fit(f, a), codegen.fit(f, b)), f"{op.name} backward, input {j}, {shapes}"
+            covered.add(type(op))
+    assert covered >= set(codegen.INLINE_FORWARD) | set(codegen.INLINE_BACKWARD)  # a new entry needs a case
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered in cast")
+def test_fit_is_autograd_fit() -> None:
+    """The replay's ``fit`` (decided once per shape) against ``autograd.fit`` itself."""
+    from micrograd.tensor import autograd
+
+    rng = np.random.default_rng(3)
+    for gshape, dtype, shape in [((3, 4), np.float64, (4,)), ((3, 4), np.float32, (3, 1)), ((), np.float64, (2, 2)),
+                                 ((2, 3), np.float64, (2, 3)), ((5, 1, 2), np.float32, (2,))]:  # fmt: skip
+        for gdtype in (np.float64, np.float32):
+            g = sample(gshape, gdtype, rng)
+            t = Tensor(np.zeros(shape, dtype), requires_grad=True)
+            assert same(codegen.fit((np.dtype(dtype), shape), g), autograd.fit(t, g, False))
+    assert same(codegen.fit((np.dtype(np.float64), ()), 0.0), np.zeros(()))  # a number a rule chose
+
+
+# ------------------------------------------------------------------------------------------ the two paths
+
+
+def test_a_mask_argument_gives_other_shapes_each_call_and_each_replay_equals_eager() -> None:
+    """A boolean mask passed as an argument is rebound each call: the shapes after it change from call to call,
+    so the backward decides each gradient's fit on each call (the path without shapes known in advance)."""
+    random.seed(5)
+    model = tnn.MLP(3, [4, 2])
+
+    def f(x: np.ndarray, keep: np.ndarray) -> Tensor:
+        h = model(x)[keep]
+        return (h * h).mean() + h.sum(0).tanh().sum()
+
+    step = micrograd.compile(f)
+    rng = np.random.default_rng(0)
+    for i in range(6):
+        x, keep = rng.normal(size=(5, 3)), rng.random(5) < 0.5
+        keep[i % 5] = True
+        out = step(x, keep)
+        for p in model.parameters():
+            p.grad = None
+        out.backward()
+        got = [p.grad for p in model.parameters()]
+        for p in model.parameters():
+            p.grad = None
+        want = f(x, keep)
+        want.backward()
+        assert same(out.data, want.data)
+        assert all(same(a, p.grad) for a, p in zip(got, model.parameters())), f"call {i}"
+    assert step.stats["replayed"] == 5
+    assert step.program.rebinds and "fit((D" in step.program.source  # decided on each call
+
+
+def test_a_parameter_given_another_shape_is_traced_again() -> None:
+    """Shapes the generated code counted on are the parameters' too: a parameter given an array of another shape
+    (or dtype) makes the call trace again, so the numbers stay eager's (here the bias broadcasts otherwise)."""
+    w = Tensor(np.array([[1.0, -2.0], [0.5, 1.5]]), requires_grad=True)
+    b = Tensor(np.array([0.1, -0.2]), requires_grad=True)
+    f = lambda x: ((x @ w + b) * (x @ w + b)).sum()  # noqa: E731
+    step = micrograd.compile(f)
+    x = np.array([[1.0, 2.0], [3.0, -1.0], [0.0, 1.0]])
+    step(x).backward()
+    step(x)
+    b.data = np.array([[0.3], [0.1], [-0.4]])  # now (3, 1): broadcast along the other axis
+    w.grad = b.grad = None
+    out = step(x)
+    out.backward()
+    got = (out.data, w.grad, b.grad)
+    w.grad = b.grad = None
+    want = f(x)
+    want.backward()
+    assert all(same(a, c) for a, c in zip(got, (want.data, w.grad, b.grad)))
+    assert step.stats == {"traced": 2, "replayed": 1}
+
+
+def test_float32_and_a_reused_node_replay_to_the_bit() -> None:
+    random.seed(2)
+    model = tnn.MLP(2, [3, 1], dtype=np.float32)
+
+    def f(x: np.ndarray) -> Tensor:
+        h = model(x).reshape(-1)
+        return (h * h + h).relu().mean() - (h / 3.0).sum()
+
+    step = micrograd.compile(f)
+    rng = np.random.default_rng(1)
+    for _ in range(4):
+        x = rng.normal(size=(6, 2)).astype(np.float32)
+        for p in model.parameters():
+            p.grad = None
+        step(x).backward()
+        got = [p.grad for p in model.parameters()]
+        for p in model.parameters():
+            p.grad = None
+        f(x).backward()
+        assert all(same(a, p.grad) for a, p in zip(got, model.parameters()))
+    assert "sq = " in step.program.source  # h * h: one product for both inputs
+
+
+def test_the_generated_source_is_shown() -> None:
+    w = Tensor(np.ones((2, 3)), requires_grad=True)
+    step = micrograd.compile(lambda x: (x @ w).relu().mean())
+    step(np.ones((4, 2)))
+    text = str(step.program)
+    assert "step.program.source" in text
+    source = step.program.source
+    assert source.startswith("def forward(leaves, externals, ops):")
+    assert "matmul(" in source and "where(" in source and "def backward(v, ops, seed):" in source
+
+
+# ------------------------------------------------------------------------------------------ hinge's labels
+
+
+@pytest.mark.parametrize("labels", ["array", "int array", "tensor"])
+def test_hinge_with_array_labels_replays_and_equals_eager(labels: str) -> None:
+    """The labels are an operand of hinge's product: a compiled function replays it with each call's labels (no
+    TraceWarning, no eager fallback), and the numbers are eager's."""
+    random.seed(9)
+    model = tnn.MLP(2, [4, 1])
+    f = lambda x, y: F.hinge(model(x).reshape(-1), y)  # noqa: E731
+    step = micrograd.compile(f)
+    rng = np.random.default_rng(4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for _ in range(4):
+            x = rng.normal(size=(8, 2))
+            y = np.where(rng.random(8) < 0.5, 1, -1)
+            y = {"array": y.astype(float), "int array": y, "tensor": Tensor(y.astype(float))}[labels]
+            for p in model.parameters():
+                p.grad = None
+            out = step(x, y)
+            out.backward()
+            got = [p.grad for p in model.parameters()]
+            for p in model.parameters():
+                p.grad = None
+            want = f(x, y)
+            want.backward()
+            assert same(out.data, want.data)
+            assert all(same(a, p.grad) for a, p in zip(got, model.parameters()))
+    assert step.stats == {"traced": 1, "replayed": 3}
+
+
+def test_hinge_is_still_mean_relu_of_one_minus_y_s() -> None:
+    import torch
+
+    s = np.array([0.5, -2.0, 1.0, 3.0, -0.0, 0.999])
+    y = np.array([1.0, -1.0, -1.0, 1.0, 1.0, 1.0])
+    t = Tensor(s, requires_grad=True)
+    F.hinge(t, y).backward()
+    ts = torch.tensor(s, requires_grad=True)
+    want = torch.relu(1 - torch.tensor(y) * ts).mean()
+    want.backward()
+    assert abs(F.hinge(Tensor(s), y).item() - want.item()) <= 1e-15
+    np.testing.assert_allclose(t.grad, ts.grad.numpy(), rtol=0, atol=1e-15)
+
+
+def test_one_tensor_fitted_two_ways_in_one_program() -> None:
+    """A bias that one use broadcasts over rows and another over a 0-d number: each gradient is made the bias's own
+    its own way (summed over the rows; spread from a number), both decided when the program is made."""
+    b = Tensor(np.array([0.5, -1.0, 2.0]), requires_grad=True)
+    w = Tensor(np.array([[1.0, 0.0, -1.0], [2.0, 1.0, 0.5]]), requires_grad=True)
+
+    def f(x: np.ndarray) -> Tensor:
+        return ((x @ w + b).tanh().sum() + (b * b.sum()).sum()) * (b.float().double() + 1.0).mean()
+
+    step = micrograd.compile(f)
+    rng = np.random.default_rng(8)
+    for _ in range(3):
+        x = rng.normal(size=(4, 2))
+        w.grad = b.grad = None
+        out = step(x)
+        out.backward()
+        got = (out.data, w.grad, b.grad)
+        w.grad = b.grad = None
+        want = f(x)
+        want.backward()
+        assert all(same(a, c) for a, c in zip(got, (want.data, w.grad, b.grad)))
+    assert step.stats["replayed"] == 2
