@@ -63,3 +63,36 @@ def test_schedule_drives_the_step_size() -> None:
 def test_no_parameters_is_an_error() -> None:
     with pytest.raises(ValueError, match="no parameters"):
         SGD([], lr=0.1)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_adam_on_a_tensor_model_equals_adam_on_each_tensor_to_the_bit(seed: int) -> None:
+    """One Adam over many same-dtype Tensors updates them as one flat array; Adam over a single Tensor takes them one
+    at a time. Both must give the same bits, with weight decay, gradients of any size (inf, NaN, -0.0), and steps
+    where a tensor has no gradient (then the whole model is updated one tensor at a time)."""
+    import numpy as np
+
+    from micrograd.tensor import Tensor
+
+    rng = np.random.default_rng(seed)
+    dtype = (np.float32, np.float64)[seed % 2]
+    shapes = [(3,), (2, 4), (), (5, 1), (0,)][: 2 + seed % 4]
+    start = [np.asarray(rng.normal(size=s), dtype=dtype) for s in shapes]
+    together = [Tensor(a.copy(), requires_grad=True) for a in start]
+    alone = [Tensor(a.copy(), requires_grad=True) for a in start]
+    kw = {"lr": 0.05, "weight_decay": 0.01 * (seed % 3)}
+    one = Adam(together, **kw)
+    each = [Adam([t], **kw) for t in alone]
+    assert one._flat is not None and all(opt._flat is None for opt in each)  # the two paths compared here
+    for step in range(12):
+        for a, b in zip(together, alone):
+            g = None if rng.random() < 0.1 else rng.normal(size=a.shape) * rng.choice([1.0, 1e-30, 1e30, 1e300])
+            if g is not None and step == 5:
+                g = np.full(a.shape, (np.nan, -0.0)[seed % 2])
+            a.grad = b.grad = None if g is None else np.asarray(g, dtype=dtype)
+        one.step()
+        for opt in each:
+            opt.step()
+        for a, b in zip(together, alone):
+            assert a.data.dtype == b.data.dtype == dtype
+            assert a.data.tobytes() == b.data.tobytes(), (step, a.data, b.data)
