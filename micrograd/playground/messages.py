@@ -14,7 +14,7 @@ import reprlib
 from typing import Any
 
 from micrograd import features, train
-from micrograd.activations import nonlinear
+from micrograd.activations import ACTIVATIONS
 from micrograd.data import DATASETS
 from micrograd.losses import LOSSES, PENALTIES
 
@@ -53,7 +53,7 @@ def choice_names() -> dict[str, tuple[str, ...]]:
     """Each field with a choice, and its choices: read from the tables each time (a row added is offered)."""
     return {
         "dataset": tuple(name for name, d in DATASETS.items() if d.features == 2),  # the page draws 2-D data
-        "activation": nonlinear(),
+        "activation": tuple(ACTIVATIONS),  # TensorFlow Playground offers Linear too
         "loss": tuple(LOSSES),
         "optimizer": tuple(OPTIMIZERS),
     }

@@ -31,7 +31,7 @@ def test_defaults_fill_what_a_config_leaves_out() -> None:
         ({"noise": True}, "noise must be a number"),
         ({"dataset": "blobs", "loss": "hinge"}, "loss 'hinge' is for 2 classes; blobs has 3: use --loss ce"),
         ({"dataset": "blobs", "classes": 5, "loss": "ce"}, "classes must be between 2 and 4"),
-        ({"dataset": "moons", "activation": "linear"}, "activation must be one of relu, tanh, sigmoid"),
+        ({"dataset": "moons", "activation": "identity"}, "activation must be one of relu, tanh, sigmoid, linear"),
         ([1, 2], "config must be an object"),
     ],
 )

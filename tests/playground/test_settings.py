@@ -21,7 +21,7 @@ def weights(session: Session) -> list[float]:
 
 
 @pytest.mark.parametrize(("key", "value"), [("lr", 0.5), ("l2", 0.01), ("optimizer", "adam"), ("batch_size", 16),
-                                            ("activation", "tanh")])  # fmt: skip
+                                            ("activation", "tanh"), ("activation", "linear")])  # fmt: skip
 def test_a_live_setting_changes_the_running_model_and_keeps_its_weights(key: str, value: object) -> None:
     session = Session()
     for _ in range(3):
