@@ -36,8 +36,7 @@ ACTIVATIONS: dict[str, Activation] = {
 
 
 def nonlinear() -> tuple[str, ...]:
-    """The activations that are not the identity: what the playground offers a hidden layer (the command line offers
-    these first, then the identity)."""
+    """The activations that are not the identity (the command line lists these first, then the identity)."""
     return tuple(name for name, a in ACTIVATIONS.items() if a.method is not None)
 
 
