@@ -22,6 +22,7 @@ from micrograd.losses import LOSSES, PENALTIES
 MAX_MESSAGE = 256_000
 MAX_LAYERS, MAX_NEURONS, MAX_POINTS = 6, 16, 1000  # hidden layers as TensorFlow Playground; neurons twice
 MAX_CLASSES = 4  # the page has a colour for each of 4 classes
+MAX_WEIGHT = 100.0  # the largest |value| a set_weight message may give a weight or bias
 
 DEFAULT_CONFIG: dict[str, Any] = {
     "dataset": "moons",
@@ -93,6 +94,7 @@ FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "fd": (("node",), ()),
     "export_model": ((), ()),
     "import_model": (("model",), ()),
+    "set_weight": (("layer", "neuron", "input", "value"), ()),
 }
 TYPES = tuple(FIELDS)
 MAX_DEPTH = 16  # deepest nesting of lists and objects in a message (a model file needs 5)
@@ -237,7 +239,53 @@ def check(message: Any) -> dict[str, Any]:
             out["points"] = points(message["points"], classes(out["config"]))
     elif kind == "speed":
         out["steps_per_second"] = number(message["steps_per_second"], "steps_per_second", int, 1, MAX_SPEED)
+    elif kind == "set_weight":
+        out.update(set_weight(message))
     return out
+
+
+def set_weight(message: dict[str, Any]) -> dict[str, Any]:
+    """A set_weight message's fields, checked as far as any network allows; ``weight_place`` then checks them
+    against the session's network.
+
+    ``{"type": "set_weight", "layer": L, "neuron": j, "input": i, "value": v}`` sets the weight that the graph pane
+    calls ``wL[j][i]``: layer L of weights counted from 1 (layer 1 takes the inputs, the last gives the scores),
+    neuron j and input i counted from 0; ``"input": "bias"`` sets that neuron's bias ``bL[j]``. ``value`` is a
+    number of at most MAX_WEIGHT in size."""
+    most_inputs = max(MAX_NEURONS, len(features.FEATURES))
+    source = message["input"]
+    return {
+        "layer": number(message["layer"], "layer", int, 1, MAX_LAYERS + 1),
+        "neuron": number(message["neuron"], "neuron", int, 0, MAX_NEURONS - 1),
+        "input": "bias" if source == "bias" else _input(source, most_inputs),
+        "value": number(message["value"], "value", float, -MAX_WEIGHT, MAX_WEIGHT),
+    }
+
+
+def _input(value: Any, most: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise BadMessage(f'input must be an integer or "bias", got {show(value)}')
+    return number(value, "input", int, 0, most - 1)
+
+
+def weight_place(message: dict[str, Any], nin: int, nouts: list[int]) -> tuple[int, int, int | str]:
+    """(layer, neuron, input) of a checked set_weight message, if the network of ``nin`` inputs and layer sizes
+    ``nouts`` has that weight; else a BadMessage naming the field that is out of range, and why."""
+    layer = _within(message["layer"], "layer", 1, len(nouts), f"this network has {len(nouts)} layers of weights")
+    neuron = _within(
+        message["neuron"], "neuron", 0, nouts[layer - 1] - 1, f"layer {layer} has {nouts[layer - 1]} neurons"
+    )
+    if message["input"] == "bias":
+        return layer, neuron, "bias"
+    fan_in = nin if layer == 1 else nouts[layer - 2]
+    return layer, neuron, _within(message["input"], "input", 0, fan_in - 1, f"layer {layer} takes {fan_in} inputs")
+
+
+def _within(value: Any, name: str, lo: int, hi: int, why: str) -> int:
+    try:
+        return number(value, name, int, lo, hi)
+    except BadMessage as err:
+        raise BadMessage(f"{err} ({why})") from None
 
 
 def parse(text: str | None = None, data: bytes | None = None) -> dict[str, Any]:

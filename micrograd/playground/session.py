@@ -290,6 +290,15 @@ class Session:
         except ValueError as err:
             raise msg.BadMessage(str(err)) from None
 
+    def _on_set_weight(self, message: dict[str, Any]) -> list[dict[str, Any]]:
+        """One weight or bias set to a value (``messages.set_weight``): training goes on from it (the compiled
+        programs read every parameter's ``.data`` at each call), with the step count and play state kept."""
+        layer, neuron, source = msg.weight_place(message, self.model.nin, self.model.nouts)
+        unit = self.model.layers[layer - 1].neurons[neuron]
+        (unit.b if source == "bias" else unit.w[source]).data = message["value"]
+        self.graph_root = None  # the example's graph is rebuilt with the new weight
+        return [self.frame()]
+
     def _on_export_model(self, message: dict[str, Any]) -> list[dict[str, Any]]:
         if not self.run.engine.finite(self.model):
             raise msg.BadMessage("the model has weights that are not finite numbers (it diverged): nothing to save")

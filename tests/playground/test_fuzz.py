@@ -59,6 +59,31 @@ def bad_weight(model: dict, value: Any) -> dict:
     return model
 
 
+def set_weight_message(layer: Any, neuron: Any, source: Any, value: Any) -> dict:
+    return {"type": "set_weight", "layer": layer, "neuron": neuron, "input": source, "value": value}
+
+
+set_weights = st.builds(  # near the network's edges (2-8-8-1 at the start): some in range, most just outside
+    set_weight_message,
+    st.integers(0, 4) | values,
+    st.integers(-1, 9) | values,
+    st.integers(-1, 9) | st.just("bias") | values,
+    st.floats(-150, 150) | st.sampled_from([100.0, -100.0, 1e308]) | values,
+) | st.builds(  # and inside the 2-8-8-1 network's bounds, mostly
+    set_weight_message,
+    st.integers(1, 3),
+    st.integers(0, 7),
+    st.integers(0, 1) | st.just("bias"),
+    st.floats(-100, 100),
+)
+
+
+def weight_set(session: Session, message: dict) -> float:
+    """The number now held by the weight (or bias) an accepted set_weight message names."""
+    unit = session.model.layers[message["layer"] - 1].neurons[message["neuron"]]
+    return (unit.b if message["input"] == "bias" else unit.w[message["input"]]).data
+
+
 raw_texts = st.one_of(
     st.text(max_size=40),
     st.integers(1, 100_000).map(lambda n: "[" * n),
@@ -69,6 +94,7 @@ frames = st.one_of(
     values.map(lambda v: ("text", json.dumps(v))),
     near_misses.map(lambda m: ("text", json.dumps(m))),
     configs.map(lambda m: ("text", json.dumps(m))),
+    set_weights.map(lambda m: ("text", json.dumps(m))),
     raw_texts.map(lambda t: ("text", t)),
     st.binary(max_size=64).map(lambda b: ("bytes", b)),
     st.builds(lambda v: ("model", v), values | st.sampled_from([1e305, -1e308, 10**400])),
@@ -84,7 +110,7 @@ def snapshot(session: Session) -> str:
 
 def test_any_frame_gets_a_reply_and_a_refused_one_changes_nothing() -> None:
     client = TestClient(create_app(), base_url=BASE)
-    counts = {"tried": 0, "refused": 0, "accepted": 0}
+    counts = {"tried": 0, "refused": 0, "accepted": 0, "weights set": 0}
     with client.websocket_connect(WS) as ws:
         receive(ws, "frame")
         (session,) = client.app.state.sessions
@@ -116,6 +142,10 @@ def test_any_frame_gets_a_reply_and_a_refused_one_changes_nothing() -> None:
             else:
                 counts["accepted"] += 1
                 assert all(r["type"] != "error" for r in replies)
+                sent = json.loads(payload) if kind == "text" else None
+                if isinstance(sent, dict) and sent.get("type") == "set_weight":  # the weight holds the value
+                    counts["weights set"] += 1
+                    assert [r["type"] for r in replies] == ["frame"] and weight_set(session, sent) == sent["value"]
                 ws.send_json({"type": "config", "config": {}, "points": []})  # back to the start, not playing
                 receive(ws, "data")
                 receive(ws, "frame")
@@ -125,4 +155,4 @@ def test_any_frame_gets_a_reply_and_a_refused_one_changes_nothing() -> None:
         assert receive(ws, "frame")["step"] == 1
     assert counts["tried"] >= settings.default.max_examples // 2
     print(f"\nplayground fuzzer: {counts['tried']} frames tried, {counts['refused']} refused with an error, "
-          f"{counts['accepted']} accepted, 0 failures")  # fmt: skip
+          f"{counts['accepted']} accepted ({counts['weights set']} set_weight), 0 failures")  # fmt: skip

@@ -50,3 +50,44 @@ def test_points_and_message_types() -> None:
     for bad in [{"type": "eval", "code": "1+1"}, {"kind": "play"}, "play", None]:
         with pytest.raises(msg.BadMessage, match="unknown message"):
             msg.check(bad)
+
+
+def test_a_set_weight_message_is_checked_field_by_field() -> None:
+    ok = {"type": "set_weight", "layer": 2, "neuron": 3, "input": 1, "value": -0.5}
+    assert msg.check(ok) == ok
+    assert msg.check({**ok, "input": "bias", "value": 100})["value"] == 100.0
+    for change, match in [
+        ({"value": float("inf")}, "value must be between -100.0 and 100.0"),
+        ({"value": 100.5}, r"value must be between -100.0 and 100.0, got 100.5"),
+        ({"value": "0.5"}, "value must be a number, got '0.5'"),
+        ({"value": None}, "value must be a number, got None"),
+        ({"layer": 0}, "layer must be between 1 and 7"),
+        ({"layer": True}, "layer must be an integer, got True"),
+        ({"neuron": 1.5}, "neuron must be an integer, got 1.5"),
+        ({"neuron": -1}, "neuron must be between 0 and 15"),
+        ({"input": "b"}, "input must be an integer or \"bias\", got 'b'"),
+        ({"input": [0]}, 'input must be an integer or "bias"'),
+        ({"input": 10**400}, "input must be between 0 and 15"),
+    ]:
+        with pytest.raises(msg.BadMessage, match=match):
+            msg.check({**ok, **change})
+    with pytest.raises(msg.BadMessage, match="a set_weight message needs the field 'value'"):
+        msg.check({"type": "set_weight", "layer": 1, "neuron": 0, "input": 0})
+    with pytest.raises(msg.BadMessage, match="a set_weight message has no field 'weight'"):
+        msg.check({**ok, "weight": 1})
+
+
+def test_a_weight_place_is_checked_against_the_network() -> None:
+    shape = {"nin": 4, "nouts": [8, 3]}  # 4 inputs, a hidden layer of 8, 3 outputs
+    place = {"layer": 2, "neuron": 2, "input": 7}
+    assert msg.weight_place(place, **shape) == (2, 2, 7)
+    assert msg.weight_place({**place, "input": "bias"}, **shape) == (2, 2, "bias")
+    assert msg.weight_place({"layer": 1, "neuron": 7, "input": 3}, **shape) == (1, 7, 3)
+    for change, match in [
+        ({"layer": 3}, r"layer must be between 1 and 2, got 3 \(this network has 2 layers of weights\)"),
+        ({"neuron": 3}, r"neuron must be between 0 and 2, got 3 \(layer 2 has 3 neurons\)"),
+        ({"input": 8}, r"input must be between 0 and 7, got 8 \(layer 2 takes 8 inputs\)"),
+        ({"layer": 1, "input": 4}, r"input must be between 0 and 3, got 4 \(layer 1 takes 4 inputs\)"),
+    ]:
+        with pytest.raises(msg.BadMessage, match=match):
+            msg.weight_place({**place, **change}, **shape)

@@ -96,3 +96,77 @@ def test_a_large_data_set_traces_one_program_however_many_points_are_added(monke
         session.handle({"type": "add_point", "point": [0.1 * i, -0.5, i % 2]})
         session.handle({"type": "step"})
     assert len(session.X_train) == 305 and list(session.batch_loss.programs) == [CHUNK] and len(traced) == 1
+
+
+def scalar_loss(session: Session) -> float:
+    """The training loss of the session's weights now, on the whole training set, by the eager scalar engine."""
+    model = session.model
+    layers = [[([w.data for w in n.w], n.b.data) for n in layer.neurons] for layer in model.layers]
+    copy = nn.MLP.from_layers(layers, session.config["activation"], model.output_activation)
+    strengths = {"l2": session.config["l2"], "l1": session.config["l1"]}
+    total, _ = ENGINES["scalar"].batch_loss(copy, LOSSES[session.config["loss"]], strengths)(
+        session.run.inputs(session.X_train), session.y_train
+    )
+    return total.data
+
+
+def set_weight(session: Session, **fields) -> list[dict]:
+    return session.handle(msg.check({"type": "set_weight", **fields}))
+
+
+def test_a_set_weight_takes_effect_at_the_next_compiled_step_and_keeps_the_step_count() -> None:
+    session = Session()
+    for _ in range(3):  # the compiled program is traced and replayed before the edit
+        session.handle({"type": "step"})
+    assert list(session.batch_loss.programs)
+    unit = session.model.layers[1].neurons[3]
+    (frame,) = set_weight(session, layer=2, neuron=3, input=1, value=4.5)
+    assert unit.w[1].data == 4.5 and frame["type"] == "frame" and frame["step"] == 3 and not frame["playing"]
+    assert frame["network"]["weights"][1][1][3] == 4.5  # the picture's weights[layer-1][input][neuron]
+    assert frame["graph"] is not None  # redrawn with the new weight
+    (frame,) = set_weight(session, layer=3, neuron=0, input="bias", value=-7.25)
+    assert session.model.layers[2].neurons[0].b.data == -7.25 and frame["network"]["biases"][2] == [-7.25]
+    expected = scalar_loss(session)
+    session.handle({"type": "step"})
+    assert session.step_count == 4
+    assert session.run.loss_log[-1] == pytest.approx(expected, rel=1e-12)  # the step's loss is of the edited weights
+    assert unit.w[1].data != 4.5  # and the step trained on from it
+
+
+def test_the_step_after_an_edit_differs_from_the_step_without_it() -> None:
+    plain, edited = Session(), Session()  # the same seed: the same data and weights
+    for s in (plain, edited):
+        s.handle({"type": "step"})
+    set_weight(edited, layer=1, neuron=0, input=0, value=-9.0)
+    for s in (plain, edited):
+        s.handle({"type": "step"})
+    assert plain.run.loss_log[0] == edited.run.loss_log[0]
+    assert plain.run.loss_log[1] != pytest.approx(edited.run.loss_log[1])
+
+
+def test_a_weight_set_while_playing_keeps_playing_and_training_goes_on_from_it() -> None:
+    session = Session()
+    session.handle({"type": "play"})
+    session.play(2, frame=False, budget=60.0)  # no time limit: both steps run
+    (frame,) = set_weight(session, layer=1, neuron=2, input=1, value=0.0)
+    assert frame["playing"] and session.playing and frame["step"] == 2
+    expected = scalar_loss(session)
+    session.play(1, frame=False, budget=60.0)
+    assert session.step_count == 3 and session.run.loss_log[-1] == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("fields", "match"),
+    [
+        ({"layer": 4, "neuron": 0, "input": 0}, r"layer must be between 1 and 3, got 4 \(this network has 3 layers"),
+        ({"layer": 2, "neuron": 8, "input": 0}, r"neuron must be between 0 and 7, got 8 \(layer 2 has 8 neurons\)"),
+        ({"layer": 1, "neuron": 0, "input": 2}, r"input must be between 0 and 1, got 2 \(layer 1 takes 2 inputs\)"),
+        ({"layer": 3, "neuron": 1, "input": "bias"}, r"neuron must be between 0 and 0, got 1"),
+    ],
+)
+def test_a_weight_the_network_does_not_have_is_refused_and_nothing_changes(fields: dict, match: str) -> None:
+    session = Session()
+    before = session.model.to_state()
+    with pytest.raises(msg.BadMessage, match=match):
+        set_weight(session, value=1.0, **fields)
+    assert session.model.to_state() == before

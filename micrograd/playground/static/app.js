@@ -333,10 +333,12 @@ function drawNetwork() {
   const sizes = [net.inputs.length, ...net.biases.map((b) => b.length)];
   const T = Math.max(12, Math.min(36, Math.floor(c.height / (Math.max(...sizes) + 1)) - 3));
   const pos = sizes.map((n, l) => Array.from({ length: n }, (_, i) => [T / 2 + 8 + (l * (c.width - T - 30)) / (sizes.length - 1), ((i + 1) * c.height) / (n + 1)]));
-  state.network = { pos, T };
+  const links = []; // each link's ends, and the weight it draws (named as the graph names it: see weightName)
+  state.network = { pos, T, links };
   net.weights.forEach((w, l) => w.forEach((row, i) => row.forEach((v, j) => {
-    if (v === null) return; // not a finite number: no link drawn
     const [ax, ay] = pos[l][i], [bx, by] = pos[l + 1][j];
+    links.push({ layer: l + 1, neuron: j, input: i, a: [ax + T / 2, ay], b: [bx - T / 2, by] }); // null ones too: editable
+    if (v === null) return; // not a finite number: no link drawn
     g.beginPath(); g.moveTo(ax + T / 2, ay); g.lineTo(bx - T / 2, by);
     g.strokeStyle = v >= 0 ? "rgba(21,101,192,0.7)" : "rgba(239,108,0,0.7)"; g.lineWidth = Math.min(5, 0.3 + Math.abs(v) * 1.5); g.stroke();
   })));
@@ -348,6 +350,16 @@ function drawNetwork() {
       g.fillStyle = "#222"; g.fillText(name, x - T / 2 + 2, y - T / 2 + 10);
     }
   }));
+  fillWeightPick(sizes);
+  const edit = state.weightEdit;
+  if (edit && weightValue(edit) !== undefined) { // the weight being edited: its link (or for a bias, its neuron) outlined
+    g.strokeStyle = "#d81b60"; g.lineWidth = 2.5; g.setLineDash([4, 2]);
+    if (edit.input === "bias") { const [x, y] = pos[edit.layer][edit.neuron]; g.strokeRect(x - T / 2 - 2, y - T / 2 - 2, T + 4, T + 4); }
+    else { const k = links.find((k) => k.layer === edit.layer && k.neuron === edit.neuron && k.input === edit.input);
+      g.beginPath(); g.moveTo(...k.a); g.lineTo(...k.b); g.stroke(); }
+    g.setLineDash([]);
+  }
+  showWeightName();
   const h = state.hover;
   if (h && pos[h.layer] && pos[h.layer][h.neuron]) {
     const [x, y] = pos[h.layer][h.neuron], big = Math.min(110, c.height - 20);
@@ -359,7 +371,8 @@ function drawNetwork() {
   } else delete c.dataset.hover;
   showLayerButtons();
   c.setAttribute("aria-label", `network of layer sizes ${sizes.join("-")} (inputs ${sizes[0] ? [...Array(sizes[0]).keys()].map(featureTitle).join(", ") : ""}), ` +
-    `${state.config ? state.config.activation : ""} hidden layers; each neuron drawn as its output over the plane, links blue for positive and orange for negative weights`);
+    `${state.config ? state.config.activation : ""} hidden layers; each neuron drawn as its output over the plane, links blue for positive and orange for negative weights; click a link (or a neuron, for its bias), or choose one in ` +
+    `"edit a weight", to set its value`);
 }
 // Layer 0 is the inputs (each feature over the plane), then each layer's neurons.
 function thumbOf(layer, i) { const net = state.frame.network; return layer === 0 ? net.inputs[i] : net.thumbs[layer - 1][i]; }
@@ -391,6 +404,100 @@ $("network").onmousemove = (e) => {
   if (JSON.stringify(hover) !== JSON.stringify(state.hover)) { state.hover = hover; drawNetwork(); }
 };
 $("network").onmouseleave = () => { state.hover = null; if (state.frame) drawNetwork(); };
+
+// ------------------------------------------------------------------------------------ editing a weight
+// As in TensorFlow Playground, a click on a link opens an editor for its weight (on a neuron, for its bias); the
+// "edit a weight" menu reaches every one by keyboard. Enter sends the value (the server checks it and trains on from
+// it), Escape cancels. A weight is named as the graph pane names it: w2[3][1] is the weight of layer 2's neuron 3 on
+// its input 1 (layers of weights counted from 1, neurons and inputs from 0), b2[3] that neuron's bias.
+function weightName(w) { return w.input === "bias" ? `b${w.layer}[${w.neuron}]` : `w${w.layer}[${w.neuron}][${w.input}]`; }
+function weightKey(w) { return `${w.layer},${w.neuron},${w.input}`; }
+function parseWeightKey(key) {
+  const [l, j, i] = key.split(",");
+  return { layer: Number(l), neuron: Number(j), input: i === "bias" ? "bias" : Number(i) };
+}
+// The weight's value in the last frame: null if it is not a finite number, undefined if the network has no such weight.
+function weightValue(w) {
+  const net = state.frame && state.frame.network, l = w.layer - 1;
+  if (!net || !net.weights[l]) return undefined;
+  return w.input === "bias" ? (net.biases[l] || [])[w.neuron] : (net.weights[l][w.input] || [])[w.neuron];
+}
+// The menu lists every weight and bias, layer by layer; it is rebuilt only when the network's shape changes.
+function fillWeightPick(sizes) {
+  const pick = $("weight-pick"), shape = sizes.join("-");
+  if (pick.dataset.sizes === shape) return;
+  pick.dataset.sizes = shape; pick.innerHTML = ""; pick.add(new Option("edit a weight…", ""));
+  for (let l = 1; l < sizes.length; l++) {
+    const group = document.createElement("optgroup"); group.label = `layer ${l}`;
+    for (let j = 0; j < sizes[l]; j++) for (const i of [...Array(sizes[l - 1]).keys(), "bias"]) {
+      const w = { layer: l, neuron: j, input: i };
+      group.append(new Option(weightName(w), weightKey(w)));
+    }
+    pick.append(group);
+  }
+  if (state.weightEdit) pick.value = weightKey(state.weightEdit);
+}
+function openWeightEditor(w, focus = true) {
+  state.weightEdit = w;
+  const v = weightValue(w);
+  $("weight-editor").hidden = false; $("weight-pick").value = weightKey(w);
+  $("weight-value").value = v === null || v === undefined ? "" : String(v);
+  drawNetwork(); // outlines the link, names the weight
+  if (focus) { $("weight-value").focus(); $("weight-value").select(); }
+}
+function closeWeightEditor() {
+  state.weightEdit = null; $("weight-editor").hidden = true; $("weight-pick").value = "";
+  if (state.frame) drawNetwork();
+}
+// The editor's label: the weight's name and its value now (it follows training; the number typed is left alone).
+function showWeightName() {
+  const w = state.weightEdit; if (!w) return;
+  const v = weightValue(w);
+  if (v === undefined) { closeWeightEditor(); return; } // the network has another shape now
+  $("weight-name").textContent = `${weightName(w)} = ${fmt(v)}`;
+}
+function applyWeight() {
+  const w = state.weightEdit, text = $("weight-value").value.trim(), v = Number(text);
+  if (!w) return;
+  if (text === "" || !Number.isFinite(v) || Math.abs(v) > 100) { status("a weight must be a number from -100 to 100", true); return; }
+  send({ type: "set_weight", layer: w.layer, neuron: w.neuron, input: w.input, value: v });
+  if ($("status").className !== "error") status(`${weightName(w)} set to ${v}`);
+  closeWeightEditor(); $("weight-pick").focus();
+}
+// What a pointer event on the network picture points at: a neuron (its bias), else the nearest link within 5 px.
+function weightAt(e) {
+  if (!state.network || !state.frame) return null;
+  const c = $("network"), r = c.getBoundingClientRect(), sx = c.width / r.width;
+  const px = (e.clientX - r.left) * sx, py = (e.clientY - r.top) * (c.height / r.height), { pos, T, links } = state.network;
+  for (let l = 1; l < pos.length; l++) for (let j = 0; j < pos[l].length; j++) {
+    if (Math.abs(px - pos[l][j][0]) <= T / 2 && Math.abs(py - pos[l][j][1]) <= T / 2) return { layer: l, neuron: j, input: "bias" };
+  }
+  let best = null, bestD = 5 * sx;
+  for (const k of links) {
+    const d = segmentDistance(px, py, k.a, k.b);
+    if (d < bestD) { bestD = d; best = { layer: k.layer, neuron: k.neuron, input: k.input }; }
+  }
+  return best;
+}
+function segmentDistance(px, py, [ax, ay], [bx, by]) {
+  const dx = bx - ax, dy = by - ay, len2 = dx * dx + dy * dy;
+  const t = len2 ? Math.max(0, Math.min(1, ((px - ax) * dx + (py - ay) * dy) / len2)) : 0;
+  return Math.hypot(px - ax - t * dx, py - ay - t * dy);
+}
+$("network").onclick = (e) => { const w = weightAt(e); if (w) openWeightEditor(w); };
+$("network").addEventListener("mousemove", (e) => { $("network").style.cursor = weightAt(e) ? "pointer" : ""; });
+$("weight-pick").onchange = () => {
+  const key = $("weight-pick").value;
+  if (key) openWeightEditor(parseWeightKey(key), false); else closeWeightEditor();
+};
+$("weight-pick").onkeydown = (e) => {
+  if (e.key === "Enter" && state.weightEdit) { e.preventDefault(); $("weight-value").focus(); $("weight-value").select(); }
+  else if (e.key === "Escape" && state.weightEdit) { e.preventDefault(); closeWeightEditor(); }
+};
+$("weight-value").onkeydown = (e) => {
+  if (e.key === "Enter") { e.preventDefault(); applyWeight(); }
+  else if (e.key === "Escape") { e.preventDefault(); closeWeightEditor(); $("weight-pick").focus(); }
+};
 
 // ------------------------------------------------------------------------------ computation graph
 // In graph.js: setGraph, showFd, fdUnavailable (the graph pane, a node's explanation, stepping through backward).
