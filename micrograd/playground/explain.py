@@ -40,8 +40,8 @@ _FAILED_IN: weakref.WeakKeyDictionary[BaseException, str] = weakref.WeakKeyDicti
 # What a constant of a loss is, by the loss and the op that uses it.
 _CONSTANT_ROLES = {
     ("mse", "-"): "target",
-    ("hinge", "*"): "-y (label ±1)",
-    ("hinge", "+"): "margin",
+    ("hinge", "*"): "y (label ±1)",  # max(0, 1 - y s)
+    ("hinge", "-"): "margin",
     ("bce", "*"): "y (label 0/1)",
 }
 

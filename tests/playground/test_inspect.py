@@ -100,7 +100,7 @@ def test_the_lectures_products_and_sums_give_the_same_numbers_as_one_weighted_su
 def test_the_losss_constants_say_what_they_are() -> None:
     _, hinge = _example([2], "hinge")
     roles = {n["role"]: n["data"] for n in hinge["nodes"] if "role" in n}
-    assert roles == {"-y (label ±1)": -1.0, "margin": 1.0, "sum's start": 0.0, "1/n (mean, n=1)": 1.0}
+    assert roles == {"y (label ±1)": 1.0, "margin": 1.0, "sum's start": 0.0, "1/n (mean, n=1)": 1.0}
     _, mse = _example([2], "mse")
     assert {n["role"]: n["data"] for n in mse["nodes"] if "role" in n}["target"] == 1.0
     assert all(n["name"] == n["role"] for n in mse["nodes"] if "role" in n)
