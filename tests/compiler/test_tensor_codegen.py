@@ -40,6 +40,20 @@ def same(a: Any, b: Any) -> bool:
     return a.shape == b.shape and a.dtype == b.dtype and a.tobytes() == b.tobytes()
 
 
+def replay_is_eager(step: Any, f: Any, x: Any, *params: Tensor) -> bool:
+    """Whether ``step(x)`` (compiled ``f``) gives ``f(x)``'s result and parameter gradients, to the bit."""
+    for p in params:
+        p.grad = None
+    out = step(x)
+    out.backward()
+    got = [out.data, *(p.grad for p in params)]
+    for p in params:
+        p.grad = None
+    want = f(x)
+    want.backward()
+    return all(same(a, c) for a, c in zip(got, [want.data, *(p.grad for p in params)]))
+
+
 # (op, shapes of its inputs): every entry of the inline tables, with broadcasting, 0-d, empty and batched cases
 CASES: list[tuple[ops.Op, list[tuple[int, ...]]]] = [
     *[(op, shapes) for op in (ops.Add(), ops.Sub(), ops.Mul(), ops.Div())
@@ -162,14 +176,7 @@ def test_a_parameter_given_another_shape_is_traced_again() -> None:
     step(x).backward()
     step(x)
     b.data = np.array([[0.3], [0.1], [-0.4]])  # now (3, 1): broadcast along the other axis
-    w.grad = b.grad = None
-    out = step(x)
-    out.backward()
-    got = (out.data, w.grad, b.grad)
-    w.grad = b.grad = None
-    want = f(x)
-    want.backward()
-    assert all(same(a, c) for a, c in zip(got, (want.data, w.grad, b.grad)))
+    assert replay_is_eager(step, f, x, w, b)
     assert step.stats == {"traced": 2, "replayed": 1}
 
 
@@ -266,12 +273,5 @@ def test_one_tensor_fitted_two_ways_in_one_program() -> None:
     rng = np.random.default_rng(8)
     for _ in range(3):
         x = rng.normal(size=(4, 2))
-        w.grad = b.grad = None
-        out = step(x)
-        out.backward()
-        got = (out.data, w.grad, b.grad)
-        w.grad = b.grad = None
-        want = f(x)
-        want.backward()
-        assert all(same(a, c) for a, c in zip(got, (want.data, w.grad, b.grad)))
+        assert replay_is_eager(step, f, x, w, b)
     assert step.stats["replayed"] == 2

@@ -40,14 +40,15 @@ def free_port() -> int:
 
 
 @contextmanager
-def live_server(**app_options: Any) -> Iterator[int]:
-    """The playground served by uvicorn on a free loopback port, in a thread of this process; yields the port."""
+def live_app(**app_options: Any) -> Iterator[tuple[int, Any]]:
+    """The playground served by uvicorn on a free loopback port, in a thread of this process; yields the port and
+    the app (whose ``state.sessions`` a test may read)."""
     import uvicorn
 
     from micrograd.playground.app import create_app
 
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(**app_options), host="127.0.0.1", port=port, log_level="error"))
+    app, port = create_app(**app_options), free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     for _ in range(400):
@@ -55,7 +56,14 @@ def live_server(**app_options: Any) -> Iterator[int]:
             break
         time.sleep(0.025)
     try:
-        yield port
+        yield port, app
     finally:
         server.should_exit = True
         thread.join(timeout=30)
+
+
+@contextmanager
+def live_server(**app_options: Any) -> Iterator[int]:
+    """The playground served by uvicorn on a free loopback port, in a thread of this process; yields the port."""
+    with live_app(**app_options) as (port, _):
+        yield port

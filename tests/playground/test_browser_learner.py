@@ -250,13 +250,7 @@ def test_the_main_views_and_the_controls_fit_one_screen(server: str, browser, si
     assert page.evaluate("window.scrollY") > 0 or size == (1400, 1000)
     assert page.evaluate("document.querySelector('header').getBoundingClientRect().top") == 0
     assert in_view(page, page.locator("#play"))
-    clipped = page.evaluate("""() => [...document.querySelectorAll("#controls select")].filter((sel) => {
-        const probe = document.createElement("span"), style = getComputedStyle(sel);
-        probe.style.font = style.font; probe.style.whiteSpace = "pre";
-        probe.textContent = sel.options[sel.selectedIndex].text; document.body.append(probe);
-        const wide = probe.getBoundingClientRect().width; probe.remove();
-        return wide > sel.clientWidth - 20; }).map((sel) => sel.id)""")  # 20 px: the menu's arrow
-    assert clipped == [], clipped
+    assert clipped_menus(page) == []
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -292,3 +286,13 @@ def test_a_neuron_thumbnail_is_signed_and_enlarges_on_hover(server: str, browser
     assert blue > 100 and orange > 100, (blue, orange)
     page.mouse.move(1, 1)
     page.wait_for_function("() => document.getElementById('network').dataset.hover === undefined")
+
+
+def clipped_menus(page) -> list[str]:
+    """The ids of the control menus whose chosen entry is wider than the menu shows (20 px: the menu's arrow)."""
+    return page.evaluate("""() => [...document.querySelectorAll("#controls select")].filter((sel) => {
+        const probe = document.createElement("span"), style = getComputedStyle(sel);
+        probe.style.font = style.font; probe.style.whiteSpace = "pre";
+        probe.textContent = sel.options[sel.selectedIndex].text; document.body.append(probe);
+        const wide = probe.getBoundingClientRect().width; probe.remove();
+        return wide > sel.clientWidth - 20; }).map((sel) => sel.id)""")

@@ -11,7 +11,7 @@ import pytest
 
 from tests.browser import needs_chromium
 from tests.playground.support import live_server
-from tests.playground.test_browser_learner import SIZES, in_view, open_page, set_field
+from tests.playground.test_browser_learner import SIZES, clipped_menus, in_view, open_page, set_field
 
 pytestmark = needs_chromium
 
@@ -189,11 +189,5 @@ def test_the_new_controls_fit_one_screen_and_no_menu_is_cut_off(server: str, bro
     for selector in ["#features", "#layer-plus", "#layer-minus", "#neuron-buttons", "#l1", "#l2", "#show-test",
                      "#discretize", "#boundary", "#curves", "#metrics", "#network", "#load-model"]:  # fmt: skip
         assert in_view(page, page.locator(selector)), selector
-    clipped = page.evaluate("""() => [...document.querySelectorAll("#controls select")].filter((sel) => {
-        const probe = document.createElement("span"), style = getComputedStyle(sel);
-        probe.style.font = style.font; probe.style.whiteSpace = "pre";
-        probe.textContent = sel.options[sel.selectedIndex].text; document.body.append(probe);
-        const wide = probe.getBoundingClientRect().width; probe.remove();
-        return wide > sel.clientWidth - 20; }).map((sel) => sel.id)""")  # 20 px: the menu's arrow
-    assert clipped == [], clipped
+    assert clipped_menus(page) == []
     assert page.errors == []

@@ -6,14 +6,12 @@ playing."""
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 
 import pytest
 
 from tests.browser import needs_chromium
-from tests.playground.support import free_port
+from tests.playground.support import live_app
 from tests.playground.test_browser_learner import SIZES, in_view, open_page
 
 pytestmark = needs_chromium
@@ -22,23 +20,8 @@ pytestmark = needs_chromium
 @pytest.fixture
 def served() -> Iterator[tuple[str, object]]:
     """A playground of its own for each test (uvicorn in a thread), so the test can read its one session."""
-    import uvicorn
-
-    from micrograd.playground.app import create_app
-
-    app, port = create_app(), free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(400):
-        if server.started:
-            break
-        time.sleep(0.025)
-    try:
+    with live_app() as (port, app):
         yield f"http://127.0.0.1:{port}/", app
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
 
 
 def the_session(app):
