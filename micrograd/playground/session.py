@@ -28,6 +28,10 @@ LIVE_SETTINGS = ("lr", "l2", "l1", "optimizer", "batch_size", "activation")
 #: What the page says to do when training stops on a number that is not finite.
 ADVICE = "lower the learning rate, then reset"
 
+#: While playing, the example's graph (rebuilt and sent with a frame) may take at most this share of the time: a
+#: graph that takes 35 ms (4 hidden layers of 16) rides along every 0.35 s, one of 10 ms with every frame.
+GRAPH_SHARE = 0.1
+
 #: The playground's engine: compiled, one program per padded batch size.
 PLAYGROUND_ENGINE = Padded()
 
@@ -64,6 +68,7 @@ class Session:
         self.playing = False
         self.selected = 0
         self.selected_set = "train"  # or "test": the set the shown example comes from
+        self._graph_sent = self._graph_cost = 0.0  # when the example's graph was last sent, and what it took
         self.reset()
 
     # ------------------------------------------------------------------------------------- building
@@ -129,7 +134,8 @@ class Session:
 
     def play(self, steps: int, frame: bool, budget: float = 0.1) -> list[dict[str, Any]]:
         """While playing: up to ``steps`` training steps (fewer if they take over ``budget`` seconds), then a frame
-        if ``frame`` is asked for or training stopped."""
+        if ``frame`` is asked for or training stopped. The example's graph rides along when it is due
+        (``GRAPH_SHARE``); a frame without one leaves the page's graph as it was, and the last frame has one."""
         end = time.perf_counter() + budget
         for _ in range(steps):
             if not self.playing:
@@ -137,7 +143,10 @@ class Session:
             self.train_step()
             if time.perf_counter() > end:
                 break
-        return [self.frame()] if frame or not self.playing else []
+        if not (frame or not self.playing):
+            return []
+        due = not self.playing or time.perf_counter() >= self._graph_sent + self._graph_cost / GRAPH_SHARE
+        return [self.frame(with_graph=due)]
 
     # ------------------------------------------------------------------------------------- pictures
     def frame(self, with_graph: bool = True) -> dict[str, Any]:
@@ -156,7 +165,10 @@ class Session:
             "error": self.error or (frames.DIVERGED if shown["diverged"] else None),
         }
         if with_graph:
+            start = time.perf_counter()
             out["graph"] = self.graph()
+            self._graph_sent = time.perf_counter()
+            self._graph_cost = self._graph_sent - start
         return out
 
     def graph(self) -> dict[str, Any] | None:

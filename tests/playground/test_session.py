@@ -170,3 +170,20 @@ def test_a_weight_the_network_does_not_have_is_refused_and_nothing_changes(field
     with pytest.raises(msg.BadMessage, match=match):
         set_weight(session, value=1.0, **fields)
     assert session.model.to_state() == before
+
+
+def test_while_playing_the_examples_graph_rides_along_only_when_due_and_always_at_the_end() -> None:
+    session = Session()
+    session.handle(msg.check({"type": "play"}))
+    (first,) = session.play(1, frame=True)  # nothing sent yet: due
+    assert first["graph"] is not None and session._graph_cost > 0
+    session._graph_cost = 1e6  # a graph that costs "forever": never due again while playing
+    (middle,) = session.play(1, frame=True)
+    assert "graph" not in middle and middle["step"] == first["step"] + 1  # the frame itself still comes
+    session._graph_cost = 0.0  # a graph that costs nothing: due at once
+    (cheap,) = session.play(1, frame=True)
+    assert cheap["graph"] is not None
+    session._graph_cost = 1e6
+    session.handle(msg.check({"type": "pause"}))
+    (last,) = session.play(1, frame=True)  # not playing: the frame that stays on screen has the graph
+    assert last["graph"] is not None and last["graph"]["example"] == session.selected
