@@ -228,10 +228,10 @@ def check(message: Any) -> dict[str, Any]:
     required, optional = FIELDS[kind]
     extra = sorted(set(message) - {"type", *required, *optional})
     if extra:
-        raise BadMessage(f"a {kind} message has no field {show(extra[0])}")
+        raise BadMessage(f"{_a(kind)} {kind} message has no field {show(extra[0])}")
     missing = [f for f in required if f not in message]
     if missing:
-        raise BadMessage(f"a {kind} message needs the field {missing[0]!r}")
+        raise BadMessage(f"{_a(kind)} {kind} message needs the field {missing[0]!r}")
     out = dict(message)
     if kind == "config":
         out["config"] = config(message.get("config", {}))
@@ -319,3 +319,8 @@ def _depth(value: Any) -> int:
             if depth <= MAX_DEPTH:  # no need to look deeper than the limit
                 stack.extend((x, depth + 1) for x in (item.values() if isinstance(item, dict) else item))
     return deepest
+
+
+def _a(word: str) -> str:
+    """The article before ``word``: "an add_point message", "a play message"."""
+    return "an" if word[:1] in "aeiou" else "a"

@@ -91,3 +91,10 @@ def test_a_weight_place_is_checked_against_the_network() -> None:
     ]:
         with pytest.raises(msg.BadMessage, match=match):
             msg.weight_place({**place, **change}, **shape)
+
+
+def test_a_message_type_starting_with_a_vowel_takes_an() -> None:
+    with pytest.raises(msg.BadMessage, match=r"^an add_point message has no field 'label'"):
+        msg.check({"type": "add_point", "x": [0.1, 0.2], "label": 0})
+    with pytest.raises(msg.BadMessage, match=r"^an export_model message has no field 'file'"):
+        msg.check({"type": "export_model", "file": "x"})
