@@ -32,6 +32,9 @@ class Op:
     #: True for micrograd's own ops, whose ``backward`` is known to return one gradient per input (so the
     #: backward pass need not check it). A custom op, even a subclass of a built-in one, is checked.
     builtin: bool = False
+    #: True when ``backward`` on arrays returns each gradient already of its input's dtype and shape (a compiled
+    #: call's op): the Tensor engine then has nothing to fit.
+    fitted: bool = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

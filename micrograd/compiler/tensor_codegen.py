@@ -39,7 +39,8 @@ if TYPE_CHECKING:
 # ------------------------------------------------------------------------------------------- the op table
 # Each entry gives, for the op (its name in the source: ``o``) and its operands' names, the expression its own
 # rule evaluates on NumPy arrays. Forward: ``ops.Add.forward`` is ``x + y``; ``ops.ReLU.forward_array`` is
-# ``where(x <= 0, 0.0, x)`` (the mask is kept as ``m<slot>``); ``A.Sum.forward`` is ``x.sum(axis, keepdims)``...
+# ``where(x <= 0, 0.0, x)`` (the mask is kept as ``m<slot>``); ``A.Sum.forward`` is ``x.sum(axis, keepdims)``, which
+# is ``np.add.reduce`` (written as the ufunc's own call: ``ndarray.sum`` reaches it through a Python function)...
 # Backward: one expression per input (None where that input takes no gradient), the rule's own arithmetic, with
 # the ops it calls (``BroadcastTo``, ``Reshape``, ``MATMUL``, ``EXP``) replaced by the NumPy call each makes.
 
@@ -55,7 +56,7 @@ INLINE_FORWARD: dict[type, Callable[[str, Names], str]] = {
     ops.Exp: lambda o, x: f"exp({x[0]})",
     ops.PowConst: lambda o, x: f"{x[0]} ** {o}.n",
     A.MatMul: lambda o, x: f"matmul({x[0]}, {x[1]})",
-    A.Sum: lambda o, x: f"{x[0]}.sum(axis={o}.axis, keepdims={o}.keepdims)",
+    A.Sum: lambda o, x: f"add_reduce({x[0]}, axis={o}.axis, keepdims={o}.keepdims)",
     A.Reshape: lambda o, x: f"{x[0]}.reshape({o}.shape)",
     A.GetItem: lambda o, x: f"{x[0]}[{o}.index]",
 }
@@ -90,14 +91,10 @@ INLINE_BACKWARD: dict[type, Callable[..., list[str | None]]] = {
     ],
     A.Reshape: lambda op, o, g, out, x, nd, need: [f"{g}.reshape({x[0]}.shape)"],
     A.LogSoftmax: lambda op, o, g, out, x, nd, need: [
-        f"{g} - exp({out}) * {g}.sum(axis={None if op.axis is None else (op.axis,)!r}, keepdims=True)"
+        f"{g} - exp({out}) * add_reduce({g}, axis={None if op.axis is None else (op.axis,)!r}, keepdims=True)"
     ],
     A.GetItem: lambda op, o, g, out, x, nd, need: [f"scatter_add({o}.index, {x[0]}.shape, {g})"],
 }
-
-
-def _broadcast(g: Any, shape: tuple[int, ...]) -> np.ndarray:
-    return A.BroadcastTo(shape).forward(g)
 
 
 def _inverse_count(size: int, out_size: int) -> float:
@@ -115,19 +112,38 @@ def _swap(x: np.ndarray) -> np.ndarray:
     return A.Transpose((*range(n - 2), n - 1, n - 2)).forward(x)  # array_ops.swap_last
 
 
+Step = tuple[Any, ...]
+
+
 @functools.lru_cache(maxsize=1024)
-def _fitter(g_dtype: np.dtype, g_shape: tuple[int, ...], dtype: np.dtype, shape: tuple[int, ...]) -> Any:
-    """How ``autograd.fit`` makes a gradient of this dtype and shape its input's own: the array ops it calls, in
-    its order (cast, then broadcast a number or sum over the broadcast axes), decided once per shape."""
-    steps: list[Callable[[np.ndarray], np.ndarray]] = []
+def _fitter(g_dtype: np.dtype, g_shape: tuple[int, ...], dtype: np.dtype, shape: tuple[int, ...]) -> tuple[Step, ...]:
+    """How ``autograd.fit`` makes a gradient of this dtype and shape its input's own, in its order: ``("cast",)``
+    (``Cast``), then ``("broadcast",)`` to spread a number (``BroadcastTo``) or ``("sum", axes)`` over the axes
+    broadcasting added (``SumTo``); decided once per shape."""
+    steps: list[Step] = []
     if g_dtype != dtype:
-        steps.append(A.Cast(dtype).forward)
+        steps.append(("cast",))
     if g_shape != shape:
         if np.broadcast_shapes(g_shape, shape) == shape:
-            steps.append(A.BroadcastTo(shape).forward)
+            steps.append(("broadcast",))
         else:
-            steps.append(functools.partial(A.sum_to, shape=shape))
-    return steps
+            steps.append(("sum", A.sum_axes(g_shape, shape)))
+    return tuple(steps)
+
+
+def _fit_source(expr: str, steps: tuple[Step, ...], dtype: str, shape: tuple[int, ...]) -> str:
+    """``expr`` with ``fit``'s steps written out, as the NumPy calls the ops' forwards make (``Cast``: astype;
+    ``BroadcastTo``: ``broadcast_to``; ``SumTo``: ``sum_to``'s sum and reshape), the axes and shape as numbers."""
+    for step in steps:
+        if step[0] == "cast":
+            expr = f"({expr}).astype({dtype})"
+        elif step[0] == "broadcast":
+            expr = f"broadcast({expr}, {shape!r})"
+        elif step[1]:
+            expr = f"add_reduce({expr}, axis={step[1]!r}, keepdims=True).reshape({shape!r})"
+        else:
+            expr = f"({expr}).reshape({shape!r})"
+    return expr
 
 
 def _made_as(expr: str, namespace: dict[str, Any], dummies: dict[str, Any], g: str, out: int) -> tuple | None:
@@ -147,15 +163,6 @@ def _made_as(expr: str, namespace: dict[str, Any], dummies: dict[str, Any], g: s
     return (False, np.result_type(r), np.shape(r))
 
 
-def fitted(f: tuple[np.dtype, tuple[int, ...]], steps: Any, g: Any) -> np.ndarray:
-    """``fit`` with its steps decided in advance (None: not an array yet, decide now)."""
-    if steps is None:
-        return fit(f, g)
-    for step in steps:
-        g = step(g)
-    return g
-
-
 def fit(f: tuple[np.dtype, tuple[int, ...]], g: Any) -> np.ndarray:
     """``autograd.fit`` for an input that requires grad (``f``: its dtype and shape), on arrays: the same
     numbers, with the array ops' forwards called directly."""
@@ -163,7 +170,12 @@ def fit(f: tuple[np.dtype, tuple[int, ...]], g: Any) -> np.ndarray:
     if type(g) is not np.ndarray:
         g = np.asarray(g, dtype=dtype)
     for step in _fitter(g.dtype, g.shape, dtype, shape):
-        g = step(g)
+        if step[0] == "cast":
+            g = A.Cast(dtype).forward(g)
+        elif step[0] == "broadcast":
+            g = A.broadcast_to(g, shape)
+        else:
+            g = A.sum_to(g, shape)
     return g
 
 
@@ -179,15 +191,15 @@ def names() -> dict[str, Any]:
         "where": np.where,
         "matmul": np.matmul,
         "tanh": np.tanh,
+        "add_reduce": np.add.reduce,
         "exp": np.exp,
         "swap": _swap,
         "keep_shape": A._keep_shape,
-        "broadcast": _broadcast,
+        "broadcast": A.broadcast_to,
         "inverse_count": _inverse_count,
         "scatter_add": _scatter_add,
         "array_forward": A.forward,
         "fit": fit,
-        "fitted": fitted,
     }
 
 
@@ -219,6 +231,10 @@ def generate(p: TensorProgram) -> tuple[Callable[..., list[Any]], Callable[..., 
             masks[out] = m = p.n + len(masks)
             lines.append(f"    v{m} = {xs[0]} <= 0")
             lines.append(f"    v{out} = where(v{m}, 0.0, {xs[0]})")
+        elif kind is A.Mean and p.fixed_shapes and A._count(p.shapes[ins[0]], op.axis):
+            # Mean.forward's sum and division (the count is fixed, and not 0: nothing for its errstate to quiet)
+            count = A._count(p.shapes[ins[0]], op.axis)
+            lines.append(f"    v{out} = add_reduce({xs[0]}, axis={op_name(k)}.axis, keepdims={op.keepdims}) / {count}")
         elif kind in INLINE_FORWARD:
             lines.append(f"    v{out} = {INLINE_FORWARD[kind](op_name(k), xs)}")
         elif op.builtin:
@@ -269,7 +285,6 @@ def generate(p: TensorProgram) -> tuple[Callable[..., list[Any]], Callable[..., 
         for i, f, expr in zip(ins, fits, exprs):
             if f is None or expr is None:
                 continue
-            namespace[f"F{i}"] = f
             seen = f"{g} * {xs[0]}" if expr == "sq" else expr
             known = _made_as(seen, namespace, dummies, g, out) if dummies is not None else None
             if known is None:  # decided on each call, as autograd.fit decides (shapes may change: a mask argument)
@@ -280,10 +295,10 @@ def generate(p: TensorProgram) -> tuple[Callable[..., list[Any]], Callable[..., 
                 lines.append(f"    g{i} = g{i} + ({expr})" if i in has else f"    g{i} = {expr}")
                 has.add(i)
                 continue
-            else:  # the steps autograd.fit takes for this gradient (one name per gradient: they differ by source)
-                plan = f"P{len(lines)}"
-                namespace[plan] = _fitter(*known[1:], *f) if known[0] else None
-                lines.append(f"    gx = fitted(F{i}, {plan}, {expr})")
+            else:  # the steps autograd.fit takes for this gradient, written out
+                if not known[0]:  # a NumPy number: fit makes it an array of the input's dtype first
+                    expr, known = f"asarray({expr}, dtype=D{i})", (True, f[0], known[2])
+                lines.append(f"    gx = {_fit_source(expr, _fitter(*known[1:], *f), f'D{i}', f[1])}")
             lines.append(f"    g{i} = g{i} + gx" if i in has else f"    g{i} = gx")
             has.add(i)
     lines.append(f"    return [{', '.join(f'g{s}' if s in has else 'None' for s in p.targets)}]")

@@ -512,7 +512,9 @@ def _made(recorder: Recorder) -> list[Tensor]:
 
 class Compiled(Op):
     """The op of a replayed call's result: its inputs are the tensors the result's gradient reaches, and its
-    backward replays the program's backward plan on the call's arrays."""
+    backward replays the program's backward plan on the call's arrays (each gradient already its input's own)."""
+
+    fitted = True
 
     def __init__(self, program: TensorProgram, vals: list[Any], ops: list[Op | None]):
         self.program, self.vals, self.ops = program, vals, ops

@@ -34,11 +34,24 @@ class ArrayOp(Op):
     """An op whose forward works on whole arrays (shapes may change); its backward is written in ops."""
 
 
+def sum_axes(x_shape: Shape, shape: Shape) -> tuple[int, ...]:
+    """The axes ``sum_to`` sums over to bring an array of ``x_shape`` down to ``shape``."""
+    lead = len(x_shape) - len(shape)
+    return tuple(range(lead)) + tuple(i + lead for i, n in enumerate(shape) if n == 1 and x_shape[i + lead] != 1)
+
+
 def sum_to(x: np.ndarray, shape: Shape) -> np.ndarray:
     """Sum ``x`` down to ``shape``: undo NumPy broadcasting (leading axes, and axes that were 1)."""
-    lead = x.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(i + lead for i, n in enumerate(shape) if n == 1 and x.shape[i + lead] != 1)
+    axes = sum_axes(x.shape, shape)
     return x.sum(axis=axes, keepdims=True).reshape(shape) if axes else x.reshape(shape)
+
+
+def broadcast_to(x: Any, shape: Shape) -> np.ndarray:
+    """``x`` repeated along axes to reach ``shape``, as a fresh writable array: cheaper than a view for small
+    arrays, and safe to hand out as a gradient."""
+    out = np.empty(shape, dtype=np.result_type(x))
+    out[...] = x
+    return out
 
 
 class SumTo(ArrayOp):
@@ -61,9 +74,7 @@ class BroadcastTo(ArrayOp):
         self.shape, self.name = shape, "broadcast"
 
     def forward(self, x):
-        out = np.empty(self.shape, dtype=np.result_type(x))  # a writable copy: cheaper than a view for small
-        out[...] = x  # arrays, and safe to hand out as a gradient
-        return out
+        return broadcast_to(x, self.shape)
 
     def backward(self, g, out, x):
         return (SumTo(x.shape)(g),)

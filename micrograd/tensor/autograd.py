@@ -62,7 +62,10 @@ def backward(root: Any, gradient: Any = None) -> None:
     """``root.backward()``: leaves accumulate into ``.grad``, op results get this pass's gradient."""
     if not root.requires_grad:
         raise RuntimeError("backward: this tensor does not require grad (no input had requires_grad=True)")
-    grads = autodiff.gradients(root, seed(root, gradient, as_tensor=False))
+    start = seed(root, gradient, as_tensor=False)
+    grads = _one_op(root, start)
+    if grads is None:
+        grads = autodiff.gradients(root, start)
     for t, g in grads.items():
         if t._maker is not None:
             t.grad = np.asarray(g).view(Grad)
@@ -71,3 +74,26 @@ def backward(root: Any, gradient: Any = None) -> None:
             t.grad = np.array(g, dtype=t.data.dtype).view(Grad)  # a fresh, writable array of the leaf's own
         else:
             t.grad = np.asarray(np.add(t.grad, g, dtype=t.data.dtype)).view(Grad)
+
+
+def _one_op(root: Any, start: Any) -> dict[Any, Any] | None:
+    """The gradients when the root's op gives its inputs' own gradients (``Op.fitted``) and every input is a leaf
+    that requires grad, as a compiled call's result is: one call of the op's backward, no walk. None otherwise, or
+    where the op raises (then ``autodiff.gradients`` runs it again and says what went wrong, naming the op)."""
+    op = root._maker
+    if op is None or not op.fitted:
+        return None
+    inputs = root._prev
+    for x in inputs:
+        if x._maker is not None or not x.requires_grad:
+            return None
+    try:
+        local = op.backward(start, root.data, *[x.data for x in inputs])
+    except (ArithmeticError, ValueError):
+        return None
+    grads = {root: start}
+    for x, g in zip(inputs, local):
+        if g is not None:
+            old = grads.get(x)
+            grads[x] = g if old is None else old + g
+    return grads
