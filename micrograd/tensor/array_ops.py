@@ -110,7 +110,7 @@ def _count(shape: Shape, axis: tuple[int, ...] | None) -> int:
 
 def _mean(x: np.ndarray, axis: tuple[int, ...] | None, keepdims: bool) -> np.ndarray:
     with np.errstate(invalid="ignore"):  # the mean of nothing is 0 / 0 = NaN, as in PyTorch (quietly)
-        return np.sum(x, axis=axis, keepdims=keepdims) / _count(x.shape, axis)
+        return np.add.reduce(x, axis=axis, keepdims=keepdims) / _count(x.shape, axis)  # np.sum's own call
 
 
 class Mean(ArrayOp):
@@ -181,8 +181,8 @@ class LogSoftmax(ArrayOp):
 
     def forward(self, x):
         with np.errstate(divide="ignore", invalid="ignore"):  # a row with +inf is NaN (inf - inf), as PyTorch's
-            z = x - np.max(x, axis=self.axis, keepdims=True, initial=-np.inf)
-            return z - np.log(np.sum(np.exp(z), axis=self.axis, keepdims=True))
+            z = x - np.maximum.reduce(x, axis=self.axis, keepdims=True, initial=-np.inf)  # np.max, minus a wrapper
+            return z - np.log(np.add.reduce(np.exp(z), axis=self.axis, keepdims=True))  # np.sum, the same
 
     def backward(self, g, out, x):
         return (g - ops.EXP(out) * Sum(None if self.axis is None else (self.axis,), True)(g),)
