@@ -14,8 +14,12 @@ What makes it cheaper than the ops' own calls, with the same numbers to the bit:
 - a ReLU keeps its mask (``x <= 0``) from the forward pass for its backward (the same comparison, made once);
 - a product or matmul whose input takes no gradient skips that half; ``x * x`` computes ``g * x`` once;
 - the first gradient reaching a slot is written, later ones added (``old + new``, in eager's order);
-- a gradient already of its input's dtype and shape is taken as is; otherwise ``fit`` makes it so exactly as
-  ``autograd.fit`` does (cast, broadcast or sum over the broadcast axes), with the decision kept per shape.
+- a gradient already of its input's dtype and shape is taken as is; otherwise the steps ``autograd.fit`` would
+  take (cast, broadcast or sum over the broadcast axes) are written out, decided once from the shapes (or, where
+  shapes change from call to call, ``fit`` decides on each call);
+- sums are the ufunc's own ``np.add.reduce`` (what ``ndarray.sum`` calls through a Python function), a mean over
+  a fixed count is that sum divided by the count, a broadcast makes no op object;
+- the result's ``backward()`` calls the program's backward once, without walking a graph (``Op.fitted``).
 
 Every other op (a custom op, or a built-in one not in the tables) runs its own ``forward_array`` and
 ``backward``, as the eager engine does.

@@ -132,6 +132,29 @@ def test_fit_is_autograd_fit() -> None:
     assert same(codegen.fit((np.dtype(np.float64), ()), 0.0), np.zeros(()))  # a number a rule chose
 
 
+@pytest.mark.filterwarnings("ignore:overflow encountered in cast", "ignore:invalid value encountered")
+def test_fit_written_out_is_autograd_fit() -> None:
+    """The generated backward writes fit's steps as source (when shapes are known): that text, run, against
+    ``autograd.fit``, for casts, broadcasts of a number and sums over every kind of broadcast axis."""
+    from micrograd.tensor import autograd
+
+    rng = np.random.default_rng(4)
+    cases = [((3, 4), (4,)), ((3, 4), (3, 1)), ((3, 4), (1, 4)), ((), (2, 2)), ((2, 3), (2, 3)), ((5, 1, 2), (2,)),
+             ((5, 3, 2), (3, 1)), ((4,), ()), ((2, 1), (2, 1)), ((0, 3), (3,))]  # fmt: skip
+    kinds = set()
+    for gshape, shape in cases:
+        for gdtype in (np.float64, np.float32):
+            for dtype in (np.float64, np.float32):
+                g = sample(gshape, gdtype, rng)
+                steps = codegen._fitter(np.dtype(gdtype), gshape, np.dtype(dtype), shape)
+                kinds.update(step[0] for step in steps)
+                source = codegen._fit_source("g", steps, "D", shape)
+                got = eval(source, {**codegen.names(), "g": g, "D": np.dtype(dtype)})
+                want = autograd.fit(Tensor(np.zeros(shape, dtype), requires_grad=True), g, False)
+                assert same(got, want), f"{source} for {gshape} {np.dtype(gdtype)} -> {shape} {np.dtype(dtype)}"
+    assert kinds == {"cast", "broadcast", "sum"}
+
+
 # ------------------------------------------------------------------------------------------ the two paths
 
 

@@ -205,3 +205,44 @@ def test_comparisons_give_boolean_arrays_and_tensors_hash_by_identity() -> None:
     np.testing.assert_array_equal(x > 1.5, [False, True])
     assert len({x, Tensor([1.0, 2.0])}) == 2
     assert repr(Tensor([1.0], requires_grad=True)) == "Tensor([1.], requires_grad=True)"
+
+
+class _Doubled(Op):
+    """2x and 3y, whose backward gives each input its own gradient already (``fitted``): the one-op path."""
+
+    name, fitted = "doubled", True
+
+    def forward_array(self, x, y):
+        return 2 * x + 3 * y
+
+    def backward(self, g, out, x, y):
+        return (2 * g, 3 * g)
+
+
+def test_a_fitted_op_over_leaves_takes_its_gradients_in_one_call_and_gives_the_walks_numbers(monkeypatch) -> None:
+    """``Op.fitted`` (a compiled call's op): backward() calls its rule once, without the walk; the gradients, the
+    accumulation into leaves and the root's own gradient are what the walk gives. An input that is not a leaf
+    (or does not require grad) sends the pass through the walk."""
+    from micrograd import autodiff
+
+    walks = []
+    real = autodiff.gradients
+    monkeypatch.setattr(autodiff, "gradients", lambda *a, **k: walks.append(1) or real(*a, **k))
+    x, y = Tensor([1.0, 2.0], requires_grad=True), Tensor([3.0, 4.0], requires_grad=True)
+    out = _Doubled()(x, y)
+    out.backward(np.array([1.0, 10.0]))
+    out.backward(np.array([1.0, 10.0]))  # leaves accumulate
+    assert walks == []
+    np.testing.assert_array_equal(x.grad, [4.0, 40.0])
+    np.testing.assert_array_equal(y.grad, [6.0, 60.0])
+    np.testing.assert_array_equal(out.grad, [1.0, 10.0])
+    assert x.grad.flags.writeable and not out.grad.flags.writeable
+
+    x.grad = y.grad = None
+    _Doubled()(x, x * 1.0).backward(np.array([1.0, 1.0]))  # an input made by an op: the walk
+    assert walks == [1]
+    np.testing.assert_array_equal(x.grad, [5.0, 5.0])
+    x.grad = None
+    _Doubled()(x, Tensor([0.0, 0.0])).backward(np.array([1.0, 1.0]))  # an input without grad: the walk
+    assert walks == [1, 1]
+    np.testing.assert_array_equal(x.grad, [2.0, 2.0])
