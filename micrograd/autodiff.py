@@ -88,7 +88,7 @@ def backward(root: Node) -> None:
         for n, g in zip(order, saved):
             n.grad = g
         if isinstance(err, (ArithmeticError, ValueError)) and not isinstance(err, DomainError):
-            raise _backward_error(node, err) from err
+            raise backward_error(node, err) from err
         raise
 
 
@@ -109,7 +109,8 @@ def _check(node: Node, local: Any, numbers: bool = False) -> None:
             )
 
 
-def _backward_error(node: Node, err: Exception) -> DomainError:
+def backward_error(node: Node, err: Exception) -> DomainError:
+    """The error for a rule that raised ``err`` in the backward pass at ``node``: what ``backward()`` raises."""
     return DomainError(
         f"backward through {node._op}: the derivative is undefined or infinite at {describe(node._prev)}: {err}"
     )
@@ -124,7 +125,7 @@ def local_grads(node: Node, g: Any, out: Any, args: Sequence[Any]) -> Sequence[A
     except (ArithmeticError, ValueError) as err:
         if isinstance(err, DomainError):
             raise
-        raise _backward_error(node, err) from err
+        raise backward_error(node, err) from err
     _check(node, local)
     return local
 
@@ -165,6 +166,8 @@ def gradients(root: Node, seed: Any, create_graph: bool = False) -> dict[Node, A
             if type(local) is not tuple or len(local) != len(inputs):
                 _check(node, local)
             for x, gx in zip(inputs, local):
+                if gx is None:  # the rule gives this input no gradient (PyTorch's None)
+                    continue
                 gx = x._fit_gradient(gx, create_graph)
                 if gx is not None:
                     old = grads.get(x)
@@ -172,7 +175,7 @@ def gradients(root: Node, seed: Any, create_graph: bool = False) -> dict[Node, A
     except (ArithmeticError, ValueError) as err:
         if isinstance(err, DomainError):
             raise
-        raise _backward_error(node, err) from err
+        raise backward_error(node, err) from err
     return grads
 
 

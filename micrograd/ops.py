@@ -20,7 +20,8 @@ class Op:
     """An operation: ``forward`` computes the value, ``backward`` its local derivative.
 
     Subclass it and set ``name`` (shown as the node's ``_op`` and in drawings), ``forward(self, *xs)``
-    (floats in, a float out) and ``backward(self, g, out, *xs)`` (a tuple with one gradient per input).
+    (floats in, a float out) and ``backward(self, g, out, *xs)`` (a tuple with one gradient per input; None for an
+    input that takes no gradient).
     ``forward_array(self, *xs)`` is the same function on whole arrays; a class that writes ``forward`` and no
     ``forward_array`` gets its ``forward`` for both, which is right for plain arithmetic (the Tensor engine runs a
     custom op written with ``math`` element by element instead). Calling the op on numbers gives a float, on arrays
@@ -32,9 +33,9 @@ class Op:
     #: True for micrograd's own ops, whose ``backward`` is known to return one gradient per input (so the
     #: backward pass need not check it). A custom op, even a subclass of a built-in one, is checked.
     builtin: bool = False
-    #: True when ``backward`` on arrays returns each gradient already of its input's dtype and shape (a compiled
-    #: call's op): the Tensor engine then has nothing to fit.
-    fitted: bool = False
+    #: True (on the class) when ``backward`` on arrays returns each gradient already of its input's dtype and shape
+    #: (a compiled call's op): the Tensor engine then has nothing to fit. Read from the class, never an instance.
+    _fitted_gradients: bool = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

@@ -17,9 +17,9 @@ What makes it cheaper than the ops' own calls, with the same numbers to the bit:
 - a gradient already of its input's dtype and shape is taken as is; otherwise the steps ``autograd.fit`` would
   take (cast, broadcast or sum over the broadcast axes) are written out, decided once from the shapes (or, where
   shapes change from call to call, ``fit`` decides on each call);
-- sums are the ufunc's own ``np.add.reduce`` (what ``ndarray.sum`` calls through a Python function), a mean over
-  a fixed count is that sum divided by the count, a broadcast makes no op object;
-- the result's ``backward()`` calls the program's backward once, without walking a graph (``Op.fitted``).
+- sums are the ufunc's own ``np.add.reduce`` (what ``ndarray.sum`` calls through a Python function), a broadcast
+  makes no op object;
+- the result's ``backward()`` calls the program's backward once, without walking a graph (``Op._fitted_gradients``).
 
 Every other op (a custom op, or a built-in one not in the tables) runs its own ``forward_array`` and
 ``backward``, as the eager engine does.
@@ -235,10 +235,6 @@ def generate(p: TensorProgram) -> tuple[Callable[..., list[Any]], Callable[..., 
             masks[out] = m = p.n + len(masks)
             lines.append(f"    v{m} = {xs[0]} <= 0")
             lines.append(f"    v{out} = where(v{m}, 0.0, {xs[0]})")
-        elif kind is A.Mean and p.fixed_shapes and A._count(p.shapes[ins[0]], op.axis):
-            # Mean.forward's sum and division (the count is fixed, and not 0: nothing for its errstate to quiet)
-            count = A._count(p.shapes[ins[0]], op.axis)
-            lines.append(f"    v{out} = add_reduce({xs[0]}, axis={op_name(k)}.axis, keepdims={op.keepdims}) / {count}")
         elif kind in INLINE_FORWARD:
             lines.append(f"    v{out} = {INLINE_FORWARD[kind](op_name(k), xs)}")
         elif op.builtin:

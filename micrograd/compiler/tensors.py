@@ -60,7 +60,8 @@ def takes_arrays(args: tuple, kwargs: dict) -> bool:
 
 def signature(args: tuple, kwargs: dict) -> tuple[Any, list[Any]]:
     """The cache key of a call (shape and dtype of each array and Tensor, whether a Tensor requires grad, the
-    value of anything else) and its arrays and Tensors, in order."""
+    value of anything else, and which arrays and Tensors are the same one: ``f(a, a)`` is another program than
+    ``f(a, b)``) and its arrays and Tensors, in order."""
     leaves: list[Any] = []
     key = []
     for name, a in [*enumerate(args), *sorted(kwargs.items())]:
@@ -79,7 +80,23 @@ def signature(args: tuple, kwargs: dict) -> tuple[Any, list[Any]]:
                     "nor hashable: pass arrays and Tensors as arguments of their own"
                 ) from err
             key.append((name, "S", type(a), a))
+    if len(leaves) > 1:
+        key.append(_aliases(leaves))
     return tuple(key), leaves
+
+
+def _aliases(leaves: list[Any]) -> tuple[int, ...]:
+    """For each array or Tensor of a call, the first of them that is the same object or holds the same array (a
+    trace reads such arguments once, as one slot)."""
+    first: dict[int, int] = {}
+    pattern = []
+    for k, a in enumerate(leaves):
+        ids = (id(a), id(a.data)) if isinstance(a, Tensor) else (id(a),)
+        j = min((first[i] for i in ids if i in first), default=k)
+        for i in ids:
+            first.setdefault(i, j)
+        pattern.append(j)
+    return tuple(pattern)
 
 
 def _where() -> str:
@@ -372,7 +389,7 @@ class TensorProgram:
             and all(np.asarray(getattr(leaves[k], "data", leaves[k])).dtype.kind in "iu" for _, _, k, _ in r.parts)
             for r in self.rebinds
         )
-        self.external_kinds = [(self.shapes[s], self.dtypes[s]) for s, _ in self.externals]
+        self.external_kinds = [(self.shapes[s], self.dtypes[s], t.requires_grad) for s, t in self.externals]
         self.arg_is_tensor = [isinstance(a, Tensor) for a in leaves]
         #: the replay as Python (tensor_codegen): its functions and their source
         self._run_forward, self._run_backward, self.source = tensor_codegen.generate(self)
@@ -403,8 +420,8 @@ class TensorProgram:
                     return None
                 ops[r.step] = op
         externals = [t.data for _, t in self.externals]
-        if [(a.shape, a.dtype) for a in externals] != self.external_kinds:
-            return None  # a parameter given an array of another shape or dtype: trace again
+        if [(t.data.shape, t.data.dtype, t.requires_grad) for _, t in self.externals] != self.external_kinds:
+            return None  # a parameter given an array of another shape or dtype, frozen or unfrozen: trace again
         vals = self._run_forward(leaves, externals, ops)
         for s, _, _, observe, seen in self.looks:
             if _seen(vals[s], observe) != seen:
@@ -514,7 +531,7 @@ class Compiled(Op):
     """The op of a replayed call's result: its inputs are the tensors the result's gradient reaches, and its
     backward replays the program's backward plan on the call's arrays (each gradient already its input's own)."""
 
-    fitted = True
+    _fitted_gradients = True
 
     def __init__(self, program: TensorProgram, vals: list[Any], ops: list[Op | None]):
         self.program, self.vals, self.ops = program, vals, ops

@@ -255,6 +255,23 @@ class Norm(ArrayOp):
         return (Reshape(keep)(g) * ops.where(at_0, 0.0, lambda: x / _unmasked(at_0, norm)),)
 
 
+class SumOfSquares(ArrayOp):
+    """The sum of the squares of every element of every input, sum_k sum_i x_ki^2, in one node (a weight penalty
+    over a model's parameters: ``functional.l2``);  d/dx_ki = 2 x_ki."""
+
+    name = "sum_of_squares"
+
+    def forward(self, *xs):
+        total = np.vdot(xs[0], xs[0])  # sum_i x_i * x_i of the flattened array, one call (BLAS dot)
+        for x in xs[1:]:
+            total = total + np.vdot(x, x)
+        return np.asarray(total)  # an array of the terms' own dtype (float32 terms with a float64 one: float64)
+
+    def backward(self, g, out, *xs):
+        twice = g + g  # 2 g, exactly
+        return tuple(x * twice for x in xs)
+
+
 class Clamp(ArrayOp):
     """min(max(x, lo), hi);  d/dx = 1 where lo <= x <= hi, else 0 (selected, so an infinite g gives no NaN)."""
 

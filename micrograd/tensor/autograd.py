@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from micrograd import autodiff
+from micrograd.errors import DomainError
 from micrograd.tensor.array_ops import BroadcastTo, Cast, SumTo
 
 
@@ -77,11 +78,11 @@ def backward(root: Any, gradient: Any = None) -> None:
 
 
 def _one_op(root: Any, start: Any) -> dict[Any, Any] | None:
-    """The gradients when the root's op gives its inputs' own gradients (``Op.fitted``) and every input is a leaf
-    that requires grad, as a compiled call's result is: one call of the op's backward, no walk. None otherwise, or
-    where the op raises (then ``autodiff.gradients`` runs it again and says what went wrong, naming the op)."""
+    """The gradients when the root's op gives its inputs' own gradients (``Op._fitted_gradients``, on its class)
+    and every input is a leaf that requires grad, as a compiled call's result is: one call of the op's backward, no
+    walk. None otherwise. An error is raised as the walk raises it (``autodiff.backward_error``)."""
     op = root._maker
-    if op is None or not op.fitted:
+    if op is None or not type(op)._fitted_gradients:
         return None
     inputs = root._prev
     for x in inputs:
@@ -89,8 +90,10 @@ def _one_op(root: Any, start: Any) -> dict[Any, Any] | None:
             return None
     try:
         local = op.backward(start, root.data, *[x.data for x in inputs])
-    except (ArithmeticError, ValueError):
-        return None
+    except (ArithmeticError, ValueError) as err:
+        if isinstance(err, DomainError):
+            raise
+        raise autodiff.backward_error(root, err) from err
     grads = {root: start}
     for x, g in zip(inputs, local):
         if g is not None:

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from micrograd import losses
+from micrograd.tensor import array_ops as A
 from micrograd.tensor.tensor import Tensor
 
 
@@ -61,5 +62,9 @@ def softmax_cross_entropy(logits: Tensor, classes: Any) -> Tensor:
 
 
 def l2(parameters: Iterable[Tensor], alpha: float) -> Tensor:
-    """alpha * (sum of every parameter squared)."""
-    return alpha * sum((p * p).sum() for p in parameters)
+    """alpha * (sum of every parameter squared), the squares summed in one node (``SumOfSquares``): one op for
+    the whole model rather than three per parameter."""
+    params = list(parameters)
+    if not params:
+        return Tensor(0.0) * alpha
+    return alpha * A.SumOfSquares()(*params)

@@ -134,6 +134,70 @@ def test_parameters_changed_in_place_or_replaced_are_read_fresh() -> None:
     assert np.array_equal(w.grad, x.T @ (2 * (x @ w.data)) / 2)
 
 
+def _outcome(fn, leaves: list[Tensor], *args) -> tuple:
+    """The result's bytes and each leaf's gradient (None or bytes) after ``backward()``, or the error's kind."""
+    for t in leaves:
+        t.grad = None
+    try:
+        out = fn(*args)
+        out.backward()
+    except Exception as err:
+        return (type(err).__name__,)
+    return (out.data.tobytes(), *[None if t.grad is None else t.grad.tobytes() for t in leaves])
+
+
+def test_the_same_argument_twice_is_another_program_than_two_arguments() -> None:
+    """f(a, a) reads one slot for both: it must not be replayed for f(a, b), nor f(a, b)'s program for f(a, a)
+    (whose gradient adds the two parts in the eager order); the same for arrays and for a Tensor and its array."""
+
+    def f(x, y):
+        return (x * y + x).sum() + (Tensor(1e16) * x).sum() - (Tensor(1e16) * y).sum()
+
+    step = micrograd.compile(f)
+    a, b = Tensor([1.0, 2.0], requires_grad=True), Tensor([10.0, 20.0], requires_grad=True)
+    for x, y in [(a, a), (a, a), (a, a), (a, b), (a, b), (b, b), (a, a), (a, b)]:
+        assert _outcome(step, [a, b], x, y) == _outcome(f, [a, b], x, y)
+    g = micrograd.compile(lambda x, y: (Tensor(x) * Tensor(y) + Tensor(x)).sum())
+    m, n = np.array([1.0, 2.0]), np.array([100.0, 200.0])
+    for x, y in [(m, m), (m, m), (m, n), (n, m), (m, m)]:
+        assert g(x, y).item() == ((x * y) + x).sum()
+    t = Tensor(m)
+    for x, y in [(t, t.data), (t, t.data), (t, n)]:
+        assert g(x, y).item() == ((x.data * y) + x.data).sum()
+
+
+def test_freezing_or_unfreezing_a_parameter_traces_again() -> None:
+    """requires_grad of a tensor the function closes over is part of the program: unfreezing gives it gradients,
+    freezing everything makes the result one without grad (backward() refuses it), as eagerly."""
+    a, b = Tensor([1.0, 2.0], requires_grad=True), Tensor([3.0, 4.0])
+
+    def f(x):
+        return (a * x + b * x * x).mean()
+
+    step = micrograd.compile(f)
+    x = np.array([0.5, -1.0])
+    for frozen in [(False, True), (False, True), (False, False), (False, False), (True, True), (False, True)]:
+        a.requires_grad, b.requires_grad = not frozen[0], not frozen[1]
+        assert _outcome(step, [a, b], x) == _outcome(f, [a, b], x)
+
+
+def test_a_mean_replays_with_eagers_warnings() -> None:
+    """A mean over +inf and -inf is NaN, quietly, eagerly and replayed (so warnings as errors change nothing)."""
+    p = Tensor(np.zeros(3), requires_grad=True)
+
+    def f(x):
+        return (Tensor(x) + p).mean(axis=1).sum()
+
+    step = micrograd.compile(f)
+    edges = np.array([[np.inf, -np.inf, 1.0], [1.0, 2.0, 3.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with np.errstate(invalid="raise"):
+            for _ in range(4):
+                assert np.isnan(step(edges).item()) and np.isnan(f(edges).item())
+    assert step.stats["traced"] == 1 and step.stats["replayed"] == 3
+
+
 def test_a_tensor_argument_that_requires_grad_gets_its_gradient_each_call() -> None:
     w = Tensor(np.array([1.0, -2.0, 0.5]), requires_grad=True)
     step = micrograd.compile(lambda x: (x * w).sin().sum())

@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import micrograd
-from micrograd.tensor import Tensor, concatenate, stack
+from micrograd.tensor import Tensor, concatenate, functional, stack
 from micrograd.tensor.tensor import no_grad
 
 EDGES = [0.0, -0.0, 1.0, -1.0, math.inf, -math.inf, math.nan, 1e300, -1e300, 1e-300, 3e38, 1e-40, 0.5]
@@ -75,7 +75,7 @@ def specs(draw: st.DrawFn) -> Spec:
     mask = hnp.arrays(np.bool_, (3,))  # how many it keeps changes from call to call: so do the shapes after it
     calls = [[*(draw(arrays(dtype, s)) for s in shapes), draw(index), draw(mask)] for _ in range(4)]
     kinds = ["unary", "binary", "number", "reduce", "matmul", "shape", "index", "softmax", "join", "max", "raw",
-             "no_grad", "argindex", "argindex"]  # fmt: skip
+             "no_grad", "argindex", "argindex", "l2"]  # fmt: skip
     step = st.tuples(
         st.sampled_from(kinds), st.integers(0, 50), st.integers(0, 50), st.integers(0, 50), st.integers(-3, 3),
         st.booleans(), st.one_of(st.floats(-3, 3), st.sampled_from(EDGES)),
@@ -124,6 +124,8 @@ def apply(step: tuple, nodes: list[Tensor], args: list[np.ndarray], rng: np.rand
         return concatenate([a, b], axis=0) if flag else stack([a, a])
     if kind == "max":
         return a.max(dim=dim % max(a.ndim, 1)).values
+    if kind == "l2":  # one SumOfSquares node over several tensors (a reused one too)
+        return functional.l2([a, b, a] if flag else [a, b], c)
     with no_grad():  # "no_grad": a number from the data, a constant of the graph
         scale = (a * a).mean()
     return b * scale

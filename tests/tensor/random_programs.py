@@ -63,7 +63,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import micrograd
-from micrograd.tensor import Tensor, array_ops, concatenate, stack
+from micrograd.tensor import Tensor, array_ops, concatenate, functional, stack
 
 RTOL = {np.dtype(np.float64): 1e-9, np.dtype(np.float32): 1e-5}
 #: Huge numbers are such that the product of two overflows but a sum of a few does not (whether a sum overflows
@@ -571,6 +571,14 @@ def _join(cx: Context, a: Node, b: Node, k: tuple, flag: bool, c: float) -> Made
     if b.ours.ndim != nd or any(i != d % nd and m != n for i, (m, n) in enumerate(zip(a.shape, b.shape))):
         b = a
     return Made(concatenate([a.ours, b.ours], axis=d), torch.cat([a.theirs, b.theirs], dim=d))
+
+
+@op("l2")
+def _l2(cx: Context, a: Node, b: Node, k: tuple, flag: bool, c: float) -> Made | None:
+    """functional.l2 (one SumOfSquares node over several tensors, one of them possibly twice)."""
+    parts = [a, b, a] if flag else [a, b]
+    ours = functional.l2([n.ours for n in parts], c)
+    return Made(ours, c * sum((n.theirs * n.theirs).sum() for n in parts))
 
 
 def _new_leaf(cx: Context, shape: tuple[int, ...], dtype: Any) -> Node:

@@ -210,7 +210,7 @@ def test_comparisons_give_boolean_arrays_and_tensors_hash_by_identity() -> None:
 class _Doubled(Op):
     """2x and 3y, whose backward gives each input its own gradient already (``fitted``): the one-op path."""
 
-    name, fitted = "doubled", True
+    name, _fitted_gradients = "doubled", True
 
     def forward_array(self, x, y):
         return 2 * x + 3 * y
@@ -220,9 +220,9 @@ class _Doubled(Op):
 
 
 def test_a_fitted_op_over_leaves_takes_its_gradients_in_one_call_and_gives_the_walks_numbers(monkeypatch) -> None:
-    """``Op.fitted`` (a compiled call's op): backward() calls its rule once, without the walk; the gradients, the
-    accumulation into leaves and the root's own gradient are what the walk gives. An input that is not a leaf
-    (or does not require grad) sends the pass through the walk."""
+    """``Op._fitted_gradients`` (a compiled call's op): backward() calls its rule once, without the walk; the
+    gradients, the accumulation into leaves and the root's own gradient are what the walk gives. An input that is
+    not a leaf (or does not require grad) sends the pass through the walk."""
     from micrograd import autodiff
 
     walks = []
@@ -246,3 +246,42 @@ def test_a_fitted_op_over_leaves_takes_its_gradients_in_one_call_and_gives_the_w
     _Doubled()(x, Tensor([0.0, 0.0])).backward(np.array([1.0, 1.0]))  # an input without grad: the walk
     assert walks == [1, 1]
     np.testing.assert_array_equal(x.grad, [2.0, 2.0])
+
+
+def test_an_instance_attribute_cannot_claim_fitted_gradients() -> None:
+    """Only the class says its gradients need no fitting: a custom op's own ``fitted`` or ``_fitted_gradients``
+    attribute leaves the broadcast gradient summed back to the input's shape."""
+
+    class Scaled(Op):
+        name = "scaled"
+
+        def __init__(self) -> None:
+            self.fitted = self._fitted_gradients = True
+
+        def forward_array(self, x, y):
+            return x * y
+
+        def backward(self, g, out, x, y):
+            return (g * y, g * x)
+
+    x, y = Tensor(np.ones((2, 3)), requires_grad=True), Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    Scaled()(x, y).backward(np.ones((2, 3)))
+    np.testing.assert_array_equal(y.grad, [2.0, 2.0, 2.0])
+
+
+def test_a_rule_giving_none_gives_that_input_no_gradient() -> None:
+    """None from a backward rule is PyTorch's "no gradient": the input's .grad stays None (never a NaN)."""
+
+    class FirstOnly(Op):
+        name = "first_only"
+
+        def forward_array(self, x, y):
+            return x + y
+
+        def backward(self, g, out, x, y):
+            return (g, None)
+
+    x, y = Tensor([1.0, 2.0], requires_grad=True), Tensor([3.0, 4.0], requires_grad=True)
+    FirstOnly()(x, y).sum().backward()
+    np.testing.assert_array_equal(x.grad, [1.0, 1.0])
+    assert y.grad is None

@@ -10,6 +10,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+import micrograd
 from micrograd.tensor import Tensor, concatenate, stack
 from tests.oracle import BINARY, UNARY, OpCase
 from tests.tensor.tensor_oracle import BINARY_DOMAINS, PER_OP, SHAPES, arrays, tensor_fn, torch_of
@@ -180,6 +181,28 @@ def test_reshape_and_permute(data: st.DataObject) -> None:
     tout = tx.permute(*perm).reshape(-1)
     check(out, tout, (x, tx))
     assert x.T.shape == tuple(reversed(shape))
+
+
+@given(data=st.data())
+def test_sum_of_squares_over_several_tensors(data: st.DataObject) -> None:
+    """functional.l2's one node, sum over every input of sum x^2 (an input may come twice), against PyTorch;
+    its second derivative too (2 alpha, on the diagonal)."""
+    from micrograd.tensor import functional
+
+    arrays_ = [data.draw(SHAPES.flatmap(arrays)) for _ in range(data.draw(st.integers(1, 3)))]
+    alpha = data.draw(st.floats(-2, 2))
+    xs = [(Tensor(a, requires_grad=True), torch_of(a)) for a in arrays_]
+    uses = xs + xs[:1]  # the first one twice
+    out = functional.l2([x for x, _ in uses], alpha)
+    tout = alpha * sum((t * t).sum() for _, t in uses)
+    check(out, tout, *xs)
+    x, tx = xs[0]
+    (g,) = micrograd.grad(functional.l2([x], alpha), [x], create_graph=True)
+    (tg,) = torch.autograd.grad(alpha * (tx * tx).sum(), [tx], create_graph=True)
+    w = weights_like(x.shape, 1)
+    (gg,) = micrograd.grad((g * w).sum(), [x])
+    (tgg,) = torch.autograd.grad((tg * torch.tensor(w)).sum(), [tx])
+    agree(gg.data, tgg)
 
 
 @pytest.mark.parametrize("axis", [0, 1, -1])
