@@ -47,9 +47,13 @@ def topological_order(
             order.append(pop())
         elif node not in visited:
             add(node)
-            push(node)
-            push(None)
-            stack.extend(node._prev if inputs is None else inputs(node))
+            prev = node._prev if inputs is None else tuple(inputs(node))
+            if prev:
+                push(node)
+                push(None)
+                stack.extend(prev)
+            else:  # no inputs (a leaf): its place is now
+                order.append(node)
             if len(visited) > most:
                 raise GraphTooLarge(f"the graph has more than {limit} nodes")
     return order

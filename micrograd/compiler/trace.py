@@ -69,7 +69,7 @@ def flatten(args: tuple, kwargs: dict, static: frozenset[int]) -> tuple[Structur
     return key, leaves
 
 
-_PLAIN = (float, int)  # by exact type: a bool is a setting, a subclass goes the long way
+_PLAIN = frozenset((float, int))  # by exact type: a bool is a setting, a subclass goes the long way
 
 
 @functools.lru_cache(maxsize=256)
@@ -86,7 +86,7 @@ def _walk(a: Any, leaves: list[Any], seen: dict[int, int]) -> Structure:
         leaves.append(a)
         return "n"
     if kind is list or kind is tuple or isinstance(a, (list, tuple)):
-        if all(type(x) in _PLAIN for x in a):  # a row of numbers (the common case): no walk per number
+        if _PLAIN.issuperset(map(type, a)):  # a row of numbers (the common case): no walk per number
             leaves.extend(a)
             return (kind.__name__, _numbers_key(len(a)))
         return (kind.__name__, tuple([_walk(x, leaves, seen) for x in a]))
