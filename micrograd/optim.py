@@ -65,12 +65,15 @@ class SGD(Optimizer):
         self.velocity = [0.0] * len(self.parameters)
 
     def _update(self, lr: float) -> None:
+        decay, momentum = self.weight_decay, self.momentum
         for i, p in enumerate(self.parameters):
-            if p.grad is None:  # a Tensor the backward pass did not reach: left alone, as PyTorch does
+            g = p.grad
+            if g is None:  # a Tensor the backward pass did not reach: left alone, as PyTorch does
                 continue
-            g = p.grad + self.weight_decay * p.data if self.weight_decay else p.grad
-            if self.momentum:
-                g = self.velocity[i] = self.momentum * self.velocity[i] + g if self.steps else g
+            if decay:
+                g = g + decay * p.data
+            if momentum:
+                g = self.velocity[i] = momentum * self.velocity[i] + g if self.steps else g
             p.data -= lr * g
 
 

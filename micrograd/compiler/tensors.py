@@ -64,13 +64,17 @@ def signature(args: tuple, kwargs: dict) -> tuple[Any, list[Any]]:
     ``f(a, b)``) and its arrays and Tensors, in order."""
     leaves: list[Any] = []
     key = []
-    for name, a in [*enumerate(args), *sorted(kwargs.items())]:
+    ids = set()  # of the arrays and Tensors, and the Tensors' arrays: fewer than their count when one repeats
+    for name, a in [*enumerate(args), *sorted(kwargs.items())] if kwargs else enumerate(args):
         if isinstance(a, Tensor):
             key.append((name, "T", a.data.shape, a.data.dtype, a.requires_grad))
             leaves.append(a)
+            ids.add(id(a))
+            ids.add(id(a.data))
         elif isinstance(a, np.ndarray):
             key.append((name, "A", a.shape, a.dtype))
             leaves.append(a)
+            ids.add(id(a))
         else:
             try:
                 hash(a)
@@ -80,7 +84,7 @@ def signature(args: tuple, kwargs: dict) -> tuple[Any, list[Any]]:
                     "nor hashable: pass arrays and Tensors as arguments of their own"
                 ) from err
             key.append((name, "S", type(a), a))
-    if len(leaves) > 1:
+    if len(ids) < len(leaves) + sum(isinstance(a, Tensor) for a in leaves):  # one of them comes twice
         key.append(_aliases(leaves))
     return tuple(key), leaves
 
@@ -380,6 +384,10 @@ class TensorProgram:
                 ins = tuple(slot_of[id(x)] for x in node._prev)
                 self.backward_plan.append((self.op_index[s], s, ins, fits))
         self.target_sources = [self._source(s) for s in self.targets]
+        #: the result's inputs when they are all tensors from outside (a model's parameters): the same every call
+        self.fixed_inputs = (
+            tuple(x for _, x in self.target_sources) if all(k == "external" for k, _ in self.target_sources) else None
+        )
         self.n = len(self.kinds)
         #: whether every slot's shape is fixed by the signature (the generated backward then decides each
         #: gradient's fit once): not so where an op indexes by a boolean mask passed as an argument (or a custom op
@@ -646,7 +654,9 @@ class TensorCalls:
         out = Tensor.__new__(Tensor)
         out.data, out.grad, out.label, out._seq = vals[root], None, "", _next_seq()
         if program.targets:
-            inputs = tuple(leaves[x] if kind == "arg" else x for kind, x in program.target_sources)
+            inputs = program.fixed_inputs
+            if inputs is None:
+                inputs = tuple(leaves[x] if kind == "arg" else x for kind, x in program.target_sources)
             op = Compiled(program, vals, ops)
             out.requires_grad, out._prev, out._maker, out._op = True, inputs, op, op.name
         else:
