@@ -66,6 +66,9 @@ def backward(root: Node) -> None:
     input, and each input adds it to its ``grad``. All or nothing: if a derivative fails (a DomainError, or an
     error in a custom op's rule), every ``grad`` is put back as it was before the call, and the error is raised.
     """
+    inputs = root._prev
+    if root._maker is not None and not any(x._prev for x in inputs):
+        return _one_op(root)  # every input a leaf (a compiled call's result): the same steps, without the walk
     order = topological_order(root)
     saved = [node.grad for node in order]
     for node in order:
@@ -93,6 +96,28 @@ def backward(root: Node) -> None:
             n.grad = g
         if isinstance(err, (ArithmeticError, ValueError)) and not isinstance(err, DomainError):
             raise backward_error(node, err) from err
+        raise
+
+
+def _one_op(root: Node) -> None:
+    """``backward`` of a root whose inputs are all leaves: its rule once, each input adding its gradient in order,
+    and every ``grad`` put back if the rule fails, as the walk does it."""
+    op, inputs = root._maker, root._prev
+    saved_root, saved = root.grad, [x.grad for x in inputs]
+    root.grad = 0.0
+    root.grad += 1.0
+    try:
+        local = op.backward(root.grad, root.data, *[x.data for x in inputs])
+        if not op.builtin:
+            _check(root, local, numbers=True)
+        for x, g in zip(inputs, local):
+            x.grad += g
+    except BaseException as err:
+        root.grad = saved_root
+        for x, g in zip(inputs, saved):
+            x.grad = g
+        if isinstance(err, (ArithmeticError, ValueError)) and not isinstance(err, DomainError):
+            raise backward_error(root, err) from err
         raise
 
 

@@ -187,3 +187,42 @@ def test_one_nodes_backward_touches_only_its_own_inputs_and_a_leafs_does_nothing
     assert (a.grad, b.grad) == (1.0 + -2.0, 3.0)
     c._backward()  # calling it again adds again, as the lecture's closures did
     assert (a.grad, b.grad) == (1.0 - 4.0, 6.0)
+
+
+def test_a_root_over_leaves_takes_the_walks_steps_and_a_failing_rule_changes_no_grad() -> None:
+    """backward() of a node whose inputs are all leaves (a compiled call's result, or ``a * a``) runs its rule
+    once, without the walk: the same gradients and accumulation, and when the rule fails every grad is put back,
+    the root's too, and the error names the op."""
+    from micrograd import Op
+    from micrograd.errors import DomainError
+
+    a, b = Value(3.0), Value(-2.0)
+    out = a * a + 0.0 * b  # not over leaves: the walk
+    c = a * b  # over leaves
+    c.backward()
+    c.backward()
+    assert (a.grad, b.grad, c.grad) == (-4.0, 6.0, 1.0)
+    out.backward()
+    assert (a.grad, b.grad) == (2.0, 6.0)
+    s = a * a  # the same leaf twice: both of its gradients add up
+    a.grad = 0.0
+    s.backward()
+    assert a.grad == 6.0
+
+    class Fails(Op):
+        name = "fails"
+
+        def forward(self, x, y):
+            return x + y
+
+        def backward(self, g, out, x, y):
+            if y < 0:
+                raise ValueError("no derivative here")
+            return (g, g)
+
+    d = Fails()(a, b)
+    d.grad = 5.0
+    before = (a.grad, b.grad)
+    with pytest.raises(DomainError, match="backward through fails"):
+        d.backward()
+    assert (a.grad, b.grad, d.grad) == (*before, 5.0)

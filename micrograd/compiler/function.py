@@ -72,6 +72,23 @@ class CallNode(Op):
         return tuple(_total(grads, slots) for slots in self.slots)
 
 
+class OneCall(Op):
+    """The op of a call's one returned Value when every input is a leaf (a model's parameters, Value arguments):
+    its inputs are those leaves, and its backward replays the program backward from that output's gradient (the
+    ``Output`` and ``CallNode`` of the general case in one node, so ``backward()`` has no graph to walk)."""
+
+    def __init__(self, call: Call, slots: list[list[int]], name: str):
+        self.call, self.slots, self.name = call, slots, name
+
+    def backward(self, g: Any, out: Any, *inputs: Any) -> tuple[Any, ...]:
+        if isinstance(g, Value):
+            raise TypeError(f"{self.name}: a compiled function passes first derivatives only (no create_graph)")
+        grads = self.call.gradients({0: g})
+        if not self.call.same:
+            return tuple(map(grads.__getitem__, [slots[0] for slots in self.slots]))
+        return tuple(_total(grads, slots) for slots in self.slots)
+
+
 class Relay(Op):
     """The op of the node between a call's outputs and one input that is itself a node (a Value argument computed
     eagerly, ``c = a * b`` made before the call). Only the outputs that depend on that input lead to it, so a
@@ -259,25 +276,39 @@ class CompiledFunction:
                 if not program.live_inputs:
                     variant.wiring = wiring
             leaves, leaf_slots, nodes, same = wiring
-            call, name = Call(program, vals, self.stats, same), f"call {self.name}"
-            node = Value(0.0, leaves, name)
-            node._maker = CallNode(call, leaf_slots, name)
-            inputs: list[list[Value]] = [[node] for _ in range(len(program.outputs))]
-            for v, slots, users in nodes:  # a node: reached only from the outputs that depend on it
-                relay = Value(0.0, (v,), name)
-                relay._maker = Relay(call, slots, users, name)
-                for k in users:
-                    inputs[k].append(relay)
-            name = f"compiled {self.name}"
-            for k, s in enumerate(program.outputs.tolist()):
-                out = Value(float(vals[s]), tuple(inputs[k]), name)
-                out._maker = Output(call, k, name)
+            call = Call(program, vals, self.stats, same)
+            if len(program.outputs) == 1 and not nodes:  # one output over leaves only: one node
+                out = Value(float(vals[int(program.outputs[0])]), leaves, f"compiled {self.name}")
+                out._maker = OneCall(call, leaf_slots, out._op)
                 made.append(out)
+            else:
+                made = self._nodes(program, vals, call, wiring)
         outputs = _build(variant.layout, made)
         if variant.checks > 0:
             variant.checks -= 1
             self._check(outputs, self._eager(args, kwargs, flat))
         return outputs
+
+    def _nodes(self, program: Program, vals: np.ndarray, call: Call, wiring: Wiring) -> list[Value]:
+        """A call's returned Values in general: each an ``Output`` over the call's node (whose inputs are the
+        leaves) and a relay for each input that is itself a node and that the output depends on."""
+        leaves, leaf_slots, nodes, _ = wiring
+        name = f"call {self.name}"
+        node = Value(0.0, leaves, name)
+        node._maker = CallNode(call, leaf_slots, name)
+        inputs: list[list[Value]] = [[node] for _ in range(len(program.outputs))]
+        for v, slots, users in nodes:  # a node: reached only from the outputs that depend on it
+            relay = Value(0.0, (v,), name)
+            relay._maker = Relay(call, slots, users, name)
+            for k in users:
+                inputs[k].append(relay)
+        name = f"compiled {self.name}"
+        made = []
+        for k, s in enumerate(program.outputs.tolist()):
+            out = Value(float(vals[s]), tuple(inputs[k]), name)
+            out._maker = Output(call, k, name)
+            made.append(out)
+        return made
 
     def _eager(self, args: tuple, kwargs: dict, flat: list[Any]) -> Any:
         """``fn`` on Values, numbers made Values as a trace would make them: the eager engine's result or error."""
