@@ -67,7 +67,7 @@ def backward(root: Node) -> None:
     error in a custom op's rule), every ``grad`` is put back as it was before the call, and the error is raised.
     """
     inputs = root._prev
-    if root._maker is not None and not any(x._prev for x in inputs):
+    if root._maker is not None and not any(x._prev or x._maker is not None for x in inputs):
         return _one_op(root)  # every input a leaf (a compiled call's result): the same steps, without the walk
     order = topological_order(root)
     saved = [node.grad for node in order]

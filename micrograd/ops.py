@@ -20,8 +20,8 @@ class Op:
     """An operation: ``forward`` computes the value, ``backward`` its local derivative.
 
     Subclass it and set ``name`` (shown as the node's ``_op`` and in drawings), ``forward(self, *xs)``
-    (floats in, a float out) and ``backward(self, g, out, *xs)`` (a tuple with one gradient per input; None for an
-    input that takes no gradient).
+    (floats in, a float out) and ``backward(self, g, out, *xs)`` (a tuple with one gradient per input; on Tensors,
+    None for an input that takes no gradient).
     ``forward_array(self, *xs)`` is the same function on whole arrays; a class that writes ``forward`` and no
     ``forward_array`` gets its ``forward`` for both, which is right for plain arithmetic (the Tensor engine runs a
     custom op written with ``math`` element by element instead). Calling the op on numbers gives a float, on arrays

@@ -72,8 +72,8 @@ class SGD(Optimizer):
                 continue
             if decay:
                 g = g + decay * p.data
-            if momentum:
-                g = self.velocity[i] = momentum * self.velocity[i] + g if self.steps else g
+            if momentum:  # the first velocity is a copy of the gradient (p.grad.zero_() must not change it)
+                g = self.velocity[i] = momentum * self.velocity[i] + g if self.steps else _copy(g)
             p.data -= lr * g
 
 
@@ -180,6 +180,11 @@ class _Flat:
     def views(self, flat: Any) -> list[Any]:
         """Each parameter's part of the flat array ``flat``, shaped as the parameter."""
         return [flat[a:b].reshape(shape) for a, b, shape in zip(self.bounds, self.bounds[1:], self.shapes)]
+
+
+def _copy(g: Any) -> Any:
+    """A gradient that nothing else holds: a copy of an array (a number is its own)."""
+    return g.copy() if hasattr(g, "copy") else g
 
 
 def _sqrt(v: Any) -> Any:

@@ -98,3 +98,21 @@ def test_adam_on_a_tensor_model_equals_adam_on_each_tensor_to_the_bit(seed: int)
         for a, b in zip(together, alone):
             assert a.data.dtype == b.data.dtype == dtype
             assert a.data.tobytes() == b.data.tobytes(), (step, a.data, b.data)
+
+
+def test_momentums_first_velocity_is_not_the_gradient_array() -> None:
+    """PyTorch's loop with p.grad.zero_() (in place) after each step: the velocity must not be that array."""
+    import numpy as np
+
+    from micrograd.tensor import Tensor
+
+    p, tp = Tensor([1.0, 2.0], requires_grad=True), torch.tensor([1.0, 2.0], dtype=torch.float64, requires_grad=True)
+    opt, topt = SGD([p], lr=0.1, momentum=0.9), torch.optim.SGD([tp], lr=0.1, momentum=0.9)
+    for _ in range(3):
+        (p * p).sum().backward()
+        opt.step()
+        p.grad.zero_()
+        (tp * tp).sum().backward()
+        topt.step()
+        tp.grad.zero_()
+    np.testing.assert_allclose(p.data, tp.detach().numpy(), rtol=1e-14)

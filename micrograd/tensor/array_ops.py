@@ -262,14 +262,17 @@ class SumOfSquares(ArrayOp):
     name = "sum_of_squares"
 
     def forward(self, *xs):
-        total = np.vdot(xs[0], xs[0])  # sum_i x_i * x_i of the flattened array, one call (BLAS dot)
+        total = np.add.reduce(xs[0] * xs[0], axis=None)  # NumPy's pairwise sum, as (x * x).sum()
         for x in xs[1:]:
-            total = total + np.vdot(x, x)
+            total = total + np.add.reduce(x * x, axis=None)
         return np.asarray(total)  # an array of the terms' own dtype (float32 terms with a float64 one: float64)
 
     def backward(self, g, out, *xs):
-        twice = g + g  # 2 g, exactly
-        return tuple(x * twice for x in xs)
+        return tuple(_twice(x * g) for x in xs)  # g x + g x, as the product x * x's own rule adds it
+
+
+def _twice(y: Any) -> Any:
+    return y + y
 
 
 class Clamp(ArrayOp):

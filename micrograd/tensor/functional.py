@@ -66,5 +66,5 @@ def l2(parameters: Iterable[Tensor], alpha: float) -> Tensor:
     the whole model rather than three per parameter."""
     params = list(parameters)
     if not params:
-        return Tensor(0.0) * alpha
+        return alpha * 0.0  # no parameters: the number 0 (it takes the dtype of whatever it is added to)
     return alpha * A.SumOfSquares()(*params)

@@ -256,3 +256,19 @@ def test_compiled_calls_are_freed_by_reference_counting_alone() -> None:
         assert gc.collect() == 0
     finally:
         gc.enable()
+
+
+def test_a_replay_over_numbers_only_is_an_op_result_whose_grad_starts_afresh() -> None:
+    """A compiled call of numbers only is one node without inputs: a node made by an op, so each backward pass
+    through it gives its grad afresh (it is not a leaf that accumulates), as eagerly."""
+    step = micrograd.compile(lambda x: x * x + 1)
+    step(3.0)
+    out = step(3.0)
+    y = out * 2
+    y.backward()
+    y.backward()
+    eager = Value(3.0) * Value(3.0) + 1
+    z = eager * 2
+    z.backward()
+    z.backward()
+    assert out.grad == eager.grad == 2.0

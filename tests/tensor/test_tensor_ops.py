@@ -205,6 +205,21 @@ def test_sum_of_squares_over_several_tensors(data: st.DataObject) -> None:
     agree(gg.data, tgg)
 
 
+def test_sum_of_squares_sums_as_numpy_and_doubles_as_the_product_rule() -> None:
+    """Each tensor's squares summed pairwise, as (x * x).sum() (float32 too, to the bit); the gradient g x + g x,
+    as PyTorch's for alpha * (x * x).sum() (finite where 2 g alone would overflow); no parameters: the number 0."""
+    from micrograd.tensor import functional
+
+    x = np.random.default_rng(0).normal(size=100_000).astype(np.float32)
+    assert functional.l2([Tensor(x)], 1.0).data.tobytes() == (x * x).sum().tobytes()
+    w, tw = Tensor([0.5], requires_grad=True), torch.tensor([0.5], dtype=torch.float64, requires_grad=True)
+    functional.l2([w], 1e308).backward()
+    (1e308 * (tw * tw).sum()).backward()
+    assert w.grad.tolist() == tw.grad.tolist() == [1e308]
+    f32 = Tensor(np.ones(2, np.float32), requires_grad=True)
+    assert ((f32 * f32).sum() + functional.l2([], 1e-4)).data.dtype == np.float32
+
+
 @pytest.mark.parametrize("axis", [0, 1, -1])
 def test_concatenate_and_stack(axis: int) -> None:
     rng = np.random.default_rng(3)
