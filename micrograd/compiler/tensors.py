@@ -153,8 +153,10 @@ _COMPARE = {"<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater
 
 
 def _seen(data: np.ndarray, observe: Callable[[np.ndarray], Any] | None) -> bytes:
-    """What a look saw, as bytes: the numbers themselves, or a comparison's outcome."""
-    return (data if observe is None else np.asarray(observe(data))).tobytes()
+    """What a look saw, as bytes: the numbers themselves, or a comparison's outcome, with their shape (two empty
+    arrays of other shapes have the same, empty, bytes)."""
+    seen = data if observe is None else np.asarray(observe(data))
+    return repr(seen.shape).encode() + seen.tobytes()
 
 
 def active() -> bool:
@@ -399,6 +401,12 @@ class TensorProgram:
         )
         self.external_kinds = [(self.shapes[s], self.dtypes[s], t.requires_grad) for s, t in self.externals]
         self.arg_is_tensor = [isinstance(a, Tensor) for a in leaves]
+        #: the arrays and Tensors this trace was given (held weakly). One of them may also be reached by closure,
+        #: which a trace cannot tell from its use as the argument: the first call with other ones is traced too and
+        #: compared (``TensorCalls``); if the programs differ, this one is ``pinned`` to these very arguments.
+        self.traced_args = [weakref.ref(a) for a in leaves]
+        self.args_checked = False
+        self.pinned = False
         #: the replay as Python (tensor_codegen): its functions and their source
         self._run_forward, self._run_backward, self.source = tensor_codegen.generate(self)
 
@@ -419,6 +427,8 @@ class TensorProgram:
     def forward(self, leaves: list[Any]) -> tuple[list[Any], list[Op | None]] | None:
         """The slots' arrays for this call and the call's ops; None where a look would see something else (or a
         rebound index would be read otherwise)."""
+        if self.pinned and any(r() is not a for r, a in zip(self.traced_args, leaves)):
+            return None
         ops = self.ops
         if self.rebinds:
             ops = list(ops)
@@ -430,6 +440,10 @@ class TensorProgram:
         externals = [t.data for _, t in self.externals]
         if [(t.data.shape, t.data.dtype, t.requires_grad) for _, t in self.externals] != self.external_kinds:
             return None  # a parameter given an array of another shape or dtype, frozen or unfrozen: trace again
+        if externals:  # an argument that is (or holds the array of) a tensor from outside: trace it as the argument
+            held = {id(d) for d in externals}
+            if any(id(a.data if isinstance(a, Tensor) else a) in held for a in leaves):
+                return None
         vals = self._run_forward(leaves, externals, ops)
         for s, _, _, observe, seen in self.looks:
             if _seen(vals[s], observe) != seen:
@@ -578,6 +592,23 @@ class TensorCalls:
                 return self._trace(key, args, kwargs, leaves)
             if found is None:
                 continue  # a look would see another value: another program, or a new trace
+            if not program.args_checked and any(r() is not a for r, a in zip(program.traced_args, leaves)):
+                program.args_checked = True  # other arguments than the trace's, for the first time: trace them too
+                with Recorder() as recorder:
+                    eager = owner.fn(*args, **kwargs)
+                again = TensorProgram(owner.name, recorder, leaves, eager)
+                del recorder
+                traced = [o for r in program.traced_args if (o := r()) is not None]
+                ids = {id(o) for o in traced} | {id(o.data) for o in traced if isinstance(o, Tensor)}
+                closed_over = any(id(t) in ids or id(t.data) in ids for _, t in again.externals)
+                if closed_over and _difference(program, again) is not None:  # an argument also reached by closure
+                    program.pinned = True
+                    owner.stats["traced"] += 1
+                    if len(variants) < MAX_PROGRAMS:
+                        variants.append(again)
+                        self.checks[id(again)] = owner.verify
+                        owner.program = again
+                    return eager
             owner.program = program
             owner.stats["replayed"] += 1
             out = self._result(program, found, leaves)

@@ -166,6 +166,25 @@ def test_the_same_argument_twice_is_another_program_than_two_arguments() -> None
         assert g(x, y).item() == ((x.data * y) + x.data).sum()
 
 
+def test_an_argument_the_function_also_closes_over_is_told_apart_on_the_first_call_with_another() -> None:
+    """f(p) with p also used by closure: the trace reads p once. The first call with another argument is traced
+    too; the programs differ, so the first is kept for p itself and the new one serves the others (both ways
+    round, with Tensors that take gradients and with arrays)."""
+    p, q, r = (Tensor(v, requires_grad=True) for v in ([1.0, 2.0], [10.0, 20.0], [3.0, 5.0]))
+
+    def f(x):
+        return (x * p).sum() + (Tensor(1e16) * x).sum() - (Tensor(1e16) * p).sum()
+
+    for order in ([p, p, q, q, p, r, q, p], [q, q, p, p, r, q, p]):
+        step = micrograd.compile(f)
+        for x in order:
+            assert _outcome(step, [p, q, r], x) == _outcome(f, [p, q, r], x)
+    m, n, w = np.array([1.0, 2.0]), np.array([10.0, 20.0]), Tensor([1.0, 1.0], requires_grad=True)
+    g = micrograd.compile(lambda x: (Tensor(x) * Tensor(m) * w).sum())
+    for x in (m, m, n, n, m):
+        assert g(x).item() == (x * m).sum()
+
+
 def test_freezing_or_unfreezing_a_parameter_traces_again() -> None:
     """requires_grad of a tensor the function closes over is part of the program: unfreezing gives it gradients,
     freezing everything makes the result one without grad (backward() refuses it), as eagerly."""

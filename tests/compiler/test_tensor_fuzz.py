@@ -232,3 +232,19 @@ def test_the_fuzzer_sees_a_wrong_replay() -> None:
     s, p = externals[0]
     externals[0] = (s, Tensor(p.data.copy() + 1.0, requires_grad=p.requires_grad))  # stale numbers
     assert outcome(step, params, spec.calls[0]) != want
+
+
+def test_a_look_at_an_empty_tensor_is_guarded_by_its_shape_too() -> None:
+    """Found by the fuzzer: max(dim) looked at a (1, 0) tensor when traced; a mask argument later makes it (0, 0),
+    where the eager max raises. Empty arrays of both shapes have the same (no) bytes: the guard compares shapes."""
+    mask_calls = [np.array([True, False, False])] + [np.array([False, False, False])] * 3
+    spec = Spec(np.float64, [np.zeros((3, 0))], [(0,)], [[np.array([]), np.array([0, 0, 0]), m] for m in mask_calls],
+                [("unary", 0, 0, 0, 0, False, 0.0)] * 2 + [("argindex", 3, 0, 0, 0, False, 0.0)]
+                + [("unary", 0, 0, 0, 0, False, 0.0)] * 2 + [("max", 0, 0, 0, 0, False, 0.0)], 0)  # fmt: skip
+    program, params = make(spec)
+    step = micrograd.compile(program)
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        for args in spec.calls:
+            assert outcome(step, params, args) == outcome(program, params, args)
+    assert outcome(program, params, spec.calls[3]) == ("ValueError",)
