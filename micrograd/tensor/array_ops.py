@@ -268,10 +268,15 @@ class SumOfSquares(ArrayOp):
         return np.asarray(total)  # an array of the terms' own dtype (float32 terms with a float64 one: float64)
 
     def backward(self, g, out, *xs):
-        twice = g + g  # 2 g, exact unless it overflows: then g x + g x (the product rule's own sum) for each
-        if np.isfinite(ops.num(twice)):
+        n = ops.num(g)
+        if abs(n) <= _HALF_MAX.get(getattr(n, "dtype", None), 0.0):  # 2 g is exact: one product per input
+            twice = g + g
             return tuple(x * twice for x in xs)
-        return tuple(_twice(x * g) for x in xs)
+        return tuple(_twice(x * g) for x in xs)  # 2 g would overflow (or g is NaN): g x + g x, the product rule's
+
+
+#: Half the largest number of each float dtype: 2 g is finite (and exact) for any g up to it.
+_HALF_MAX = {np.dtype(t): np.finfo(t).max / 2 for t in (np.float16, np.float32, np.float64)}
 
 
 def _twice(y: Any) -> Any:
