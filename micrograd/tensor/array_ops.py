@@ -268,11 +268,18 @@ class SumOfSquares(ArrayOp):
         return np.asarray(total)  # an array of the terms' own dtype (float32 terms with a float64 one: float64)
 
     def backward(self, g, out, *xs):
-        n = ops.num(g)
-        if abs(n) <= _HALF_MAX.get(getattr(n, "dtype", None), 0.0):  # 2 g is exact: one product per input
-            twice = g + g
-            return tuple(x * twice for x in xs)
-        return tuple(_twice(x * g) for x in xs)  # 2 g would overflow (or g is NaN): g x + g x, the product rule's
+        by_dtype: dict[Any, tuple[Any, Any]] = {}  # input dtype -> (g in it, 2 g or None where 2 g would overflow)
+        grads = []
+        for x in xs:
+            dtype = ops.num(x).dtype
+            if dtype not in by_dtype:  # g as each input's own sum of squares receives it: in that input's dtype
+                gx = g if ops.num(g).dtype == dtype else Cast(dtype)(g)
+                n = ops.num(gx)
+                by_dtype[dtype] = (gx, gx + gx if abs(n) <= _HALF_MAX.get(n.dtype, 0.0) else None)
+            gx, twice = by_dtype[dtype]
+            # x * 2g: one product per input; where 2 g would overflow (or g is NaN), g x + g x, the product rule's
+            grads.append(x * twice if twice is not None else _twice(x * gx))
+        return tuple(grads)
 
 
 #: Half the largest number of each float dtype: 2 g is finite (and exact) for any g up to it.

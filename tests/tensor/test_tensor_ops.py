@@ -218,6 +218,13 @@ def test_sum_of_squares_sums_as_numpy_and_doubles_as_the_product_rule() -> None:
     assert w.grad.tolist() == tw.grad.tolist() == [1e308]
     f32 = Tensor(np.ones(2, np.float32), requires_grad=True)
     assert ((f32 * f32).sum() + functional.l2([], 1e-4)).data.dtype == np.float32
+    # each input receives g in its own dtype, as its own x * x would: 1e300 is inf in float32, and inf * 0 is NaN
+    a, b = Tensor(0.0, requires_grad=True), Tensor(np.float32(0.0), requires_grad=True)
+    ta, tb = torch.tensor(0.0, dtype=torch.float64, requires_grad=True), torch.tensor(0.0, requires_grad=True)
+    with np.errstate(over="ignore", invalid="ignore"):
+        functional.l2([a, b], 1e300).backward()
+    (1e300 * ((ta * ta).sum() + (tb * tb).sum())).backward()
+    np.testing.assert_array_equal([a.grad, b.grad], [ta.grad.item(), tb.grad.item()])  # [0, NaN]
 
 
 @pytest.mark.parametrize("axis", [0, 1, -1])
