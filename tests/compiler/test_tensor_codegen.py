@@ -40,16 +40,16 @@ def same(a: Any, b: Any) -> bool:
     return a.shape == b.shape and a.dtype == b.dtype and a.tobytes() == b.tobytes()
 
 
-def replay_is_eager(step: Any, f: Any, x: Any, *params: Tensor) -> bool:
-    """Whether ``step(x)`` (compiled ``f``) gives ``f(x)``'s result and parameter gradients, to the bit."""
+def replay_is_eager(step: Any, f: Any, args: tuple, params: list[Tensor]) -> bool:
+    """Whether ``step(*args)`` (compiled ``f``) gives ``f(*args)``'s result and parameter gradients, to the bit."""
     for p in params:
         p.grad = None
-    out = step(x)
+    out = step(*args)
     out.backward()
     got = [out.data, *(p.grad for p in params)]
     for p in params:
         p.grad = None
-    want = f(x)
+    want = f(*args)
     want.backward()
     return all(same(a, c) for a, c in zip(got, [want.data, *(p.grad for p in params)]))
 
@@ -173,17 +173,7 @@ def test_a_mask_argument_gives_other_shapes_each_call_and_each_replay_equals_eag
     for i in range(6):
         x, keep = rng.normal(size=(5, 3)), rng.random(5) < 0.5
         keep[i % 5] = True
-        out = step(x, keep)
-        for p in model.parameters():
-            p.grad = None
-        out.backward()
-        got = [p.grad for p in model.parameters()]
-        for p in model.parameters():
-            p.grad = None
-        want = f(x, keep)
-        want.backward()
-        assert same(out.data, want.data)
-        assert all(same(a, p.grad) for a, p in zip(got, model.parameters())), f"call {i}"
+        assert replay_is_eager(step, f, (x, keep), model.parameters()), f"call {i}"
     assert step.stats["replayed"] == 5
     assert step.program.rebinds and "fit((D" in step.program.source  # decided on each call
 
@@ -199,7 +189,7 @@ def test_a_parameter_given_another_shape_is_traced_again() -> None:
     step(x).backward()
     step(x)
     b.data = np.array([[0.3], [0.1], [-0.4]])  # now (3, 1): broadcast along the other axis
-    assert replay_is_eager(step, f, x, w, b)
+    assert replay_is_eager(step, f, (x,), [w, b])
     assert step.stats == {"traced": 2, "replayed": 1}
 
 
@@ -255,17 +245,7 @@ def test_hinge_with_array_labels_replays_and_equals_eager(labels: str) -> None:
             x = rng.normal(size=(8, 2))
             y = np.where(rng.random(8) < 0.5, 1, -1)
             y = {"array": y.astype(float), "int array": y, "tensor": Tensor(y.astype(float))}[labels]
-            for p in model.parameters():
-                p.grad = None
-            out = step(x, y)
-            out.backward()
-            got = [p.grad for p in model.parameters()]
-            for p in model.parameters():
-                p.grad = None
-            want = f(x, y)
-            want.backward()
-            assert same(out.data, want.data)
-            assert all(same(a, p.grad) for a, p in zip(got, model.parameters()))
+            assert replay_is_eager(step, f, (x, y), model.parameters())
     assert step.stats == {"traced": 1, "replayed": 3}
 
 
@@ -296,5 +276,5 @@ def test_one_tensor_fitted_two_ways_in_one_program() -> None:
     rng = np.random.default_rng(8)
     for _ in range(3):
         x = rng.normal(size=(4, 2))
-        assert replay_is_eager(step, f, x, w, b)
+        assert replay_is_eager(step, f, (x,), [w, b])
     assert step.stats["replayed"] == 2
