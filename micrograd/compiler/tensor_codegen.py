@@ -236,6 +236,9 @@ def generate(p: TensorProgram) -> tuple[Callable[..., list[Any]], Callable[..., 
             lines.append(f"    v{m} = {xs[0]} <= 0")
             lines.append(f"    v{out} = where(v{m}, 0.0, {xs[0]})")
         elif kind in INLINE_FORWARD:
+            if kind is A.Reshape and not p.fixed_shapes:  # its shape was worked out from the traced input's: an
+                # input of another shape (after a mask argument) is another call (two empty arrays would reshape)
+                lines.append(f"    if {xs[0]}.shape != {p.shapes[ins[0]]!r}: raise ValueError('another shape')")
             lines.append(f"    v{out} = {INLINE_FORWARD[kind](op_name(k), xs)}")
         elif op.builtin:
             lines.append(f"    v{out} = {op_name(k)}.forward_array({', '.join(xs)})")

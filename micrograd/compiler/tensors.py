@@ -592,16 +592,11 @@ class TensorCalls:
                 return self._trace(key, args, kwargs, leaves)
             if found is None:
                 continue  # a look would see another value: another program, or a new trace
+            retraced = None
             if not program.args_checked and any(r() is not a for r, a in zip(program.traced_args, leaves)):
                 program.args_checked = True  # other arguments than the trace's, for the first time: trace them too
-                with Recorder() as recorder:
-                    eager = owner.fn(*args, **kwargs)
-                again = TensorProgram(owner.name, recorder, leaves, eager)
-                del recorder
-                traced = [o for r in program.traced_args if (o := r()) is not None]
-                ids = {id(o) for o in traced} | {id(o.data) for o in traced if isinstance(o, Tensor)}
-                closed_over = any(id(t) in ids or id(t.data) in ids for _, t in again.externals)
-                if closed_over and _difference(program, again) is not None:  # an argument also reached by closure
+                retraced = again, eager = self._retrace(args, kwargs, leaves)
+                if _closes_over_an_argument(program, again):
                     program.pinned = True
                     owner.stats["traced"] += 1
                     if len(variants) < MAX_PROGRAMS:
@@ -614,7 +609,7 @@ class TensorCalls:
             out = self._result(program, found, leaves)
             if self.checks.get(id(program), 0) > 0:
                 self.checks[id(program)] -= 1
-                self._check(program, out, args, kwargs)
+                self._check(program, out, *(retraced or self._retrace(args, kwargs, leaves)))
             return out
         return self._trace(key, args, kwargs, leaves)
 
@@ -631,11 +626,8 @@ class TensorCalls:
                 )
             owner.stats["eager"] += 1
             return owner.fn(*args, **kwargs)
-        with Recorder() as recorder:
-            result = owner.fn(*args, **kwargs)
+        program, result = self._retrace(args, kwargs, leaves)
         owner.stats["traced"] += 1
-        program = TensorProgram(owner.name, recorder, leaves, result)
-        del recorder
         if program.unreplayable:
             warnings.warn(
                 f"micrograd.compile({owner.name}): {program.unreplayable}. Calls with these shapes run eagerly. "
@@ -694,15 +686,17 @@ class TensorCalls:
             out.requires_grad, out._prev, out._maker, out._op = False, (), None, ""
         return out
 
-    def _check(self, program: TensorProgram, out: Tensor, args: tuple, kwargs: dict) -> None:
-        """Trace the call again and compare: the result, and every array the program holds (constants made
-        from numbers the trace could not see, indices found from values) must be what this call makes."""
-        owner = self.owner
-        _, leaves = signature(args, kwargs)
+    def _retrace(self, args: tuple, kwargs: dict, leaves: list[Any]) -> tuple[TensorProgram, Any]:
+        """The call traced (run eagerly, recorded): its program and its eager result."""
         with Recorder() as recorder:
-            eager = owner.fn(*args, **kwargs)
-        again = TensorProgram(owner.name, recorder, leaves, eager)
-        del recorder
+            eager = self.owner.fn(*args, **kwargs)
+        return TensorProgram(self.owner.name, recorder, leaves, eager), eager
+
+    def _check(self, program: TensorProgram, out: Tensor, again: TensorProgram, eager: Any) -> None:
+        """Compare a replay with the same call traced again (``again``, ``eager``): the result, and every array the
+        program holds (constants made from numbers the trace could not see, indices found from values) must be
+        what this call makes."""
+        owner = self.owner
         problem = _difference(program, again)
         if problem is None and not _same_bytes(np.asarray(out.data), np.asarray(eager.data)):
             problem = f"the result ({out.data!r} replayed, {eager.data!r} eager)"
@@ -713,6 +707,15 @@ class TensorCalls:
                 "NumPy computations on the arguments, max(dim)/argmax indices, random numbers. Compute those "
                 "outside the compiled function and pass them as arguments (or do them with Tensor ops)."
             )
+
+
+def _closes_over_an_argument(program: TensorProgram, again: TensorProgram) -> bool:
+    """Whether ``again`` (the call traced with other arguments) reads one of ``program``'s own arguments from
+    outside, and so differs from it: the function also reaches that argument by closure."""
+    traced = [o for r in program.traced_args if (o := r()) is not None]
+    ids = {id(o) for o in traced} | {id(o.data) for o in traced if isinstance(o, Tensor)}
+    closed_over = any(id(t) in ids or id(t.data) in ids for _, t in again.externals)
+    return closed_over and _difference(program, again) is not None
 
 
 def _difference(a: TensorProgram, b: TensorProgram) -> str | None:

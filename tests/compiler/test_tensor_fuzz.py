@@ -248,3 +248,20 @@ def test_a_look_at_an_empty_tensor_is_guarded_by_its_shape_too() -> None:
         for args in spec.calls:
             assert outcome(step, params, args) == outcome(program, params, args)
     assert outcome(program, params, spec.calls[3]) == ("ValueError",)
+
+
+def test_a_reshape_after_a_mask_argument_is_not_replayed_on_another_shape() -> None:
+    """Found by the fuzzer: unsqueeze after a mask argument is a reshape to the traced shape; when the mask gives
+    another shape, an empty array would reshape to it quietly (where eager raises further on): it is traced again."""
+    masks = [np.array([False] * 3)] * 3 + [np.array([True, True, False])]
+    spec = Spec(np.float64, [np.zeros((3, 0))], [(), (0,)],
+                [[np.array(0.0), np.array([]), np.array([0, 0, 0]), m] for m in masks],
+                [("argindex", 2, 0, 0, 0, False, 0.0), ("unary", 0, 0, 0, 0, False, 0.0),
+                 ("shape", 0, 0, 2, 0, False, 0.0)], 0)  # fmt: skip
+    program, params = make(spec)
+    step = micrograd.compile(program)
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        for args in spec.calls:
+            assert outcome(step, params, args) == outcome(program, params, args)
+    assert outcome(program, params, spec.calls[3]) == ("ValueError",)
