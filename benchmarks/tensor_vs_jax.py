@@ -4,6 +4,7 @@ Contenders, all float64, from the same initial weights, on the same data and min
 
 - ``eager``: our Tensor engine, ``loss = f(X, y); opt.zero_grad(); loss.backward(); opt.step()``;
 - ``compiled``: the same with ``step = micrograd.compile(f)``;
+- ``fused``: ``step = micrograd.compile(f, optimizer=opt)``, whose call is the whole step (``loss = step(X, y)``);
 - ``jax``: JAX ``jit`` of the whole step (loss, gradient and update), CPU, float64 enabled;
 - ``numpy``: the step written by hand in NumPy (forward, derivatives, update): the floor;
 - ``torch``: PyTorch, one thread.
@@ -110,6 +111,9 @@ def w1_contenders(jax: Any, torch: Any) -> tuple[dict[str, Callable[[int], float
         state["compiled"] = compiled = tnn.MLP(2, [16, 16, 1])
         state["f"], state["step"] = loss_of(eager), micrograd.compile(loss_of(compiled))
         state["opt"], state["copt"] = SGD(eager.parameters(), lr=schedule), SGD(compiled.parameters(), lr=schedule)
+        random.seed(1337)
+        fused = tnn.MLP(2, [16, 16, 1])
+        state["fused"] = micrograd.compile(loss_of(fused), optimizer=SGD(fused.parameters(), lr=schedule))
         weights = [(layer.w.data.copy(), layer.b.data.copy()) for layer in eager.layers]
         state["np"] = [(w.copy(), b.copy()) for w, b in weights]
         state["jax"] = [(jnp.asarray(w), jnp.asarray(b)) for w, b in weights]
@@ -137,6 +141,9 @@ def w1_contenders(jax: Any, torch: Any) -> tuple[dict[str, Callable[[int], float
         loss.backward()
         state["copt"].step()
         return loss.item()
+
+    def fused(k: int) -> float:
+        return state["fused"](X, y).item()
 
     def jax_(k: int) -> float:
         state["jax"], value = jax_step(state["jax"], X, ypm, schedule(k))
@@ -175,7 +182,8 @@ def w1_contenders(jax: Any, torch: Any) -> tuple[dict[str, Callable[[int], float
         opt.step()
         return loss.item()
 
-    return {"eager": eager, "compiled": compiled, "jax": jax_, "numpy": numpy_, "torch": torch_}, reset
+    contenders = {"eager": eager, "compiled": compiled, "fused": fused, "jax": jax_, "numpy": numpy_, "torch": torch_}
+    return contenders, reset
 
 
 # ------------------------------------------------------------------------------------------------ W2
@@ -219,6 +227,9 @@ def w2_contenders(jax: Any, torch: Any) -> tuple[dict[str, Callable[[int], float
         state["compiled"] = compiled = tnn.MLP(64, [64, 10])
         state["f"], state["step"] = loss_of(eager), micrograd.compile(loss_of(compiled))
         state["opt"], state["copt"] = Adam(eager.parameters(), lr=lr), Adam(compiled.parameters(), lr=lr)
+        random.seed(1337)
+        fused = tnn.MLP(64, [64, 10])
+        state["fused"] = micrograd.compile(loss_of(fused), optimizer=Adam(fused.parameters(), lr=lr))
         weights = [(layer.w.data.copy(), layer.b.data.copy()) for layer in eager.layers]
         state["np"] = [[w.copy(), b.copy()] for w, b in weights]
         state["np_m"] = [[np.zeros_like(w), np.zeros_like(b)] for w, b in weights]
@@ -254,6 +265,9 @@ def w2_contenders(jax: Any, torch: Any) -> tuple[dict[str, Callable[[int], float
         loss.backward()
         state["copt"].step()
         return loss.item()
+
+    def fused(k: int) -> float:
+        return state["fused"](*batch(k)).item()
 
     def corrections(k: int) -> tuple[float, float]:
         t = k + 1
@@ -301,7 +315,7 @@ def w2_contenders(jax: Any, torch: Any) -> tuple[dict[str, Callable[[int], float
         state["topt"].step()
         return loss.item()
 
-    contenders = {"eager": eager, "compiled": compiled, "jax": jax_, "numpy": numpy_, "torch": torch_}
+    contenders = {"eager": eager, "compiled": compiled, "fused": fused, "jax": jax_, "numpy": numpy_, "torch": torch_}
     return contenders, reset, state  # type: ignore[return-value]
 
 
@@ -313,7 +327,7 @@ def race(contenders: dict[str, Callable[[int], float]], reset: Callable[[int], N
     """Every contender's step k, in turn (the order rotating with k), for ``rounds`` runs of ``steps`` steps."""
     names = list(contenders)
     times: dict[str, list[float]] = {n: [] for n in names}
-    worst = {"compiled vs eager": 0.0, "compiled vs jax": 0.0, "compiled vs numpy": 0.0, "compiled vs torch": 0.0}
+    worst = {f"compiled vs {other}": 0.0 for other in ("eager", "fused", "jax", "numpy", "torch")}
     for r in range(rounds):
         reset(r)
         curves: dict[str, list[float]] = {n: [] for n in names}
@@ -325,7 +339,7 @@ def race(contenders: dict[str, Callable[[int], float]], reset: Callable[[int], N
                 if k >= warmup:
                     times[name].append(time.perf_counter() - t0)
         ours = np.array(curves["compiled"])
-        for other in ("eager", "jax", "numpy", "torch"):
+        for other in ("eager", "fused", "jax", "numpy", "torch"):
             theirs = np.array(curves[other])
             worst[f"compiled vs {other}"] = max(
                 worst[f"compiled vs {other}"], float(np.max(np.abs(ours - theirs) / np.abs(theirs)))

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from micrograd.compiler import tensors
+from micrograd.compiler import tensors, training
 from micrograd.compiler import trace as tracing
 from micrograd.compiler.program import Program
 from micrograd.compiler.trace import CompileError, Structure, TraceWarning, is_number
@@ -192,9 +192,14 @@ class CompiledFunction:
     ``.programs`` maps each argument structure to its programs; ``.stats`` counts the calls traced, replayed and
     handed to the eager engine (``eager``: forward; ``eager backward``: a replay's gradients)."""
 
-    def __init__(self, fn: Callable[..., Any], static: frozenset[int], verify: int, lower: bool = True):
+    def __init__(
+        self, fn: Callable[..., Any], static: frozenset[int], verify: int, lower: bool = True, optimizer: Any = None
+    ):
         self.fn, self.static, self.verify, self.lower = fn, static, verify, lower
         self.name = getattr(fn, "__name__", "function")
+        if optimizer is not None:
+            training.check_optimizer(optimizer, self.name)
+        self.optimizer = optimizer  # each call a whole training step (compiler/training.py), or None
         self.programs: dict[Structure, list[Variant]] = {}
         self.program: Program | tensors.TensorProgram | None = None
         self.stats: Counter = Counter()
@@ -203,9 +208,15 @@ class CompiledFunction:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if tensors.takes_arrays(args, kwargs):  # a function of Tensors (compiler/tensors.py)
-            if tensors.active() or tracing.active():
-                return self.fn(*args, **kwargs)
-            return self.tensor_calls(args, kwargs)
+            if not (tensors.active() or tracing.active()):
+                return self.tensor_calls(args, kwargs, self.optimizer)
+            out = self.fn(*args, **kwargs)
+        else:
+            out = self._call(args, kwargs)
+        return out if self.optimizer is None else training.step(out, self.optimizer, self.name)
+
+    def _call(self, args: tuple, kwargs: dict) -> Any:
+        """A call of a function of Values: replayed, traced, or run eagerly."""
         if tracing.active():  # called while another compiled function traces: its graph is part of that trace
             return self.fn(*args, **kwargs)
         key, flat = tracing.flatten(args, kwargs, self.static)
@@ -395,7 +406,12 @@ def _numbers_of(x: Any) -> list[float]:
 
 
 def compile(
-    fn: Callable[..., Any] | None = None, *, static: tuple[int, ...] = (), verify: int = 1, lower: bool = True
+    fn: Callable[..., Any] | None = None,
+    *,
+    static: tuple[int, ...] = (),
+    verify: int = 1,
+    lower: bool = True,
+    optimizer: Any = None,
 ) -> Any:
     """Compile ``fn`` (a function of numbers and Values returning Values): trace it once per argument structure,
     then replay its graph as NumPy array operations on every call.
@@ -409,6 +425,11 @@ def compile(
       the bit; gradients summed in the eager order); ``lower=False`` replays the plain level groups, for
       comparison.
 
+    - ``optimizer``: make each call a whole training step (``compiler/training.py``): ``loss = fn(...);
+      optimizer.zero_grad(); loss.backward(); optimizer.step()``, returning the loss detached (no graph: its
+      backward has run). Parameters and their ``.grad`` end as those four lines leave them; a replayed function
+      of Tensors gets there without building the loss's graph node (faster).
+
     Usable as ``step = micrograd.compile(loss_fn)`` or as a decorator, ``@micrograd.compile``.
 
     A call that passes NumPy arrays or Tensors compiles ``fn`` as a function of Tensors (``compiler/tensors.py``):
@@ -416,5 +437,5 @@ def compile(
     operations; ``static`` does not apply there (every argument that is not an array is a setting).
     """
     if fn is None:
-        return lambda f: compile(f, static=static, verify=verify, lower=lower)
-    return CompiledFunction(fn, frozenset(static), verify, lower)
+        return lambda f: compile(f, static=static, verify=verify, lower=lower, optimizer=optimizer)
+    return CompiledFunction(fn, frozenset(static), verify, lower, optimizer)

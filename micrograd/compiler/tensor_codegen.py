@@ -122,8 +122,8 @@ Step = tuple[Any, ...]
 @functools.lru_cache(maxsize=1024)
 def _fitter(g_dtype: np.dtype, g_shape: tuple[int, ...], dtype: np.dtype, shape: tuple[int, ...]) -> tuple[Step, ...]:
     """How ``autograd.fit`` makes a gradient of this dtype and shape its input's own, in its order: ``("cast",)``
-    (``Cast``), then ``("broadcast",)`` to spread a number (``BroadcastTo``) or ``("sum", axes)`` over the axes
-    broadcasting added (``SumTo``); decided once per shape."""
+    (``Cast``), then ``("broadcast",)`` to spread a number (``BroadcastTo``) or ``("sum", axes, ndim)`` over the
+    axes broadcasting added (``SumTo``; ``ndim``: the gradient's); decided once per shape."""
     steps: list[Step] = []
     if g_dtype != dtype:
         steps.append(("cast",))
@@ -131,18 +131,21 @@ def _fitter(g_dtype: np.dtype, g_shape: tuple[int, ...], dtype: np.dtype, shape:
         if np.broadcast_shapes(g_shape, shape) == shape:
             steps.append(("broadcast",))
         else:
-            steps.append(("sum", A.sum_axes(g_shape, shape)))
+            steps.append(("sum", A.sum_axes(g_shape, shape), len(g_shape)))
     return tuple(steps)
 
 
 def _fit_source(expr: str, steps: tuple[Step, ...], dtype: str, shape: tuple[int, ...]) -> str:
     """``expr`` with ``fit``'s steps written out, as the NumPy calls the ops' forwards make (``Cast``: astype;
-    ``BroadcastTo``: ``broadcast_to``; ``SumTo``: ``sum_to``'s sum and reshape), the axes and shape as numbers."""
+    ``BroadcastTo``: ``broadcast_to``; ``SumTo``: ``sum_to``'s sum and reshape, or the sum alone where it sums
+    leading axes only: its result has the shape already, and the same numbers), the axes and shape as numbers."""
     for step in steps:
         if step[0] == "cast":
             expr = f"({expr}).astype({dtype})"
         elif step[0] == "broadcast":
             expr = f"broadcast({expr}, {shape!r})"
+        elif step[1] and step[1] == tuple(range(len(step[1]))) and len(step[1]) + len(shape) == step[2]:
+            expr = f"add_reduce({expr}, axis={step[1]!r})"  # only leading axes: their sum has the shape already
         elif step[1]:
             expr = f"add_reduce({expr}, axis={step[1]!r}, keepdims=True).reshape({shape!r})"
         else:
@@ -194,6 +197,7 @@ def names() -> dict[str, Any]:
         "array": np.array,
         "where": np.where,
         "matmul": np.matmul,
+        "vdot": np.vdot,
         "tanh": np.tanh,
         "add_reduce": np.add.reduce,
         "exp": np.exp,
@@ -235,6 +239,10 @@ def generate(p: TensorProgram) -> tuple[Callable[..., list[Any]], Callable[..., 
             masks[out] = m = p.n + len(masks)
             lines.append(f"    v{m} = {xs[0]} <= 0")
             lines.append(f"    v{out} = where(v{m}, 0.0, {xs[0]})")
+        elif kind is A.SumOfSquares:  # array_ops._squares of each input, added in order
+            terms = [f"vdot({x}, {x})" if p.dtypes[i] == np.float64 else f"add_reduce({x} * {x}, axis=None)"
+                     for i, x in zip(ins, xs)]  # fmt: skip
+            lines.append(f"    v{out} = {' + '.join(terms)}")
         elif kind in INLINE_FORWARD:
             if kind is A.Reshape and not p.fixed_shapes:  # its shape was worked out from the traced input's: an
                 # input of another shape (after a mask argument) is another call (two empty arrays would reshape)
@@ -273,7 +281,17 @@ def generate(p: TensorProgram) -> tuple[Callable[..., list[Any]], Callable[..., 
         square = kind is ops.Mul and len(ins) == 2 and ins[0] == ins[1]
         if out not in has:
             continue  # no gradient reaches this op (the backward pass skips it too)
-        if kind is ops.ReLU:
+        fitted = False  # whether every gradient the op gives is already its input's own dtype and shape
+        if kind is A.SumOfSquares and all(p.dtypes[i] == p.dtypes[out] for i in ins):
+            # SumOfSquares.backward's case of one dtype: x * 2g for each input, where 2g is finite; else its own rule
+            half = float(A._HALF_MAX.get(p.dtypes[out], 0.0))
+            lines.append(f"    if abs(float({g})) <= {half!r}:")
+            lines.append(f"        twice = {g} + {g}")
+            lines.append(f"        local = ({', '.join(f'{x} * twice' for x in xs)},)")
+            lines.append("    else:")
+            lines.append(f"        local = {op_name(k)}.backward({g}, v{out}, {', '.join(xs)})")
+            exprs, fitted = [f"local[{j}]" for j in range(len(ins))], True
+        elif kind is ops.ReLU:
             exprs: list[str | None] = [f"where(v{masks[out]}, 0.0, {g})"]
         elif square:
             lines.append(f"    sq = {g} * {xs[0]}")  # g * y and g * x are the same product: y is x
@@ -289,7 +307,10 @@ def generate(p: TensorProgram) -> tuple[Callable[..., list[Any]], Callable[..., 
             if f is None or expr is None:
                 continue
             seen = f"{g} * {xs[0]}" if expr == "sq" else expr
-            known = _made_as(seen, namespace, dummies, g, out) if dummies is not None else None
+            if fitted:
+                known: tuple | None = (True, *f)
+            else:
+                known = _made_as(seen, namespace, dummies, g, out) if dummies is not None else None
             if known is None:  # decided on each call, as autograd.fit decides (shapes may change: a mask argument)
                 lines.append(f"    gx = {expr}")
                 check = f"type(gx) is not ndarray or gx.shape != v{i}.shape or gx.dtype != D{i}"

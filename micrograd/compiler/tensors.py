@@ -35,12 +35,12 @@ from typing import Any
 import numpy as np
 
 from micrograd import autodiff
-from micrograd.compiler import tensor_codegen
+from micrograd.compiler import tensor_codegen, training
 from micrograd.compiler.trace import CompileError, TraceWarning
 from micrograd.errors import DomainError
 from micrograd.ops import Op
 from micrograd.tensor import array_ops as A
-from micrograd.tensor import mode
+from micrograd.tensor import autograd, mode
 from micrograd.tensor.tensor import Tensor, _next_seq
 
 #: Programs kept per argument signature (one per pattern of values looked at); past this, calls run eagerly.
@@ -576,7 +576,15 @@ class TensorCalls:
         self.programs: dict[Any, list[TensorProgram]] = {}
         self.checks: dict[int, int] = {}  # id(program) -> replays still to check against the eager engine
 
-    def __call__(self, args: tuple, kwargs: dict) -> Any:
+    def __call__(self, args: tuple, kwargs: dict, optimizer: Any = None) -> Any:
+        """The call's result; with an ``optimizer``, a whole training step (``training``): the loss, detached."""
+        out = self._call(args, kwargs, optimizer)
+        if type(out) is _Stepped:
+            return out.loss
+        return out if optimizer is None else training.step(out, optimizer, self.owner.name)
+
+    def _call(self, args: tuple, kwargs: dict, optimizer: Any) -> Any:
+        """The call's result (a replay's is ``_Stepped`` where it took the training step itself)."""
         owner = self.owner
         key, leaves = signature(args, kwargs)
         variants = self.programs.get(key)
@@ -606,10 +614,14 @@ class TensorCalls:
                     return eager
             owner.program = program
             owner.stats["replayed"] += 1
-            out = self._result(program, found, leaves)
+            inputs = program.fixed_inputs
+            stepping = optimizer is not None and bool(inputs) and all(x._maker is None for x in inputs)
+            out = self._result(program, found, leaves, detached=stepping)
             if self.checks.get(id(program), 0) > 0:
                 self.checks[id(program)] -= 1
                 self._check(program, out, *(retraced or self._retrace(args, kwargs, leaves)))
+            if stepping:
+                return self._step(program, found, leaves, optimizer, out)
             return out
         return self._trace(key, args, kwargs, leaves)
 
@@ -664,10 +676,40 @@ class TensorCalls:
             )
         return result
 
-    def _result(self, program: TensorProgram, found: tuple[list[Any], list[Any]], leaves: list[Any]) -> Tensor:
+    def _step(
+        self,
+        program: TensorProgram,
+        found: tuple[list[Any], list[Any]],
+        leaves: list[Any],
+        optimizer: Any,
+        loss: Tensor,
+    ) -> _Stepped:
+        """``training.step`` for a replay whose gradients all go to leaves (a model's parameters): the program's
+        backward run straight into their ``.grad`` (the loss's graph node and its walk left out), then the update.
+        The same state as ``zero_grad(); loss.backward(); step()``: the same arrays, stored the same way."""
+        if loss.data.size != 1:
+            training.check_loss(loss, self.owner.name)  # raises: not one number
+        optimizer.zero_grad()
+        vals, ops = found
+        try:
+            grads = program.backward(vals, ops, autograd.seed(loss, None, as_tensor=False))
+        except (ArithmeticError, ValueError) as err:
+            if isinstance(err, DomainError):
+                raise
+            raise autodiff.backward_error(self._result(program, found, leaves), err) from err  # its message
+        for t, g in zip(program.fixed_inputs, grads):
+            if g is not None:
+                autograd.store_leaf(t, g)
+        optimizer.step()
+        return _Stepped(loss)
+
+    def _result(
+        self, program: TensorProgram, found: tuple[list[Any], list[Any]], leaves: list[Any], detached: bool = False
+    ) -> Tensor:
+        """The replay's result: a Tensor whose op replays the backward (``detached``: one without a graph)."""
         vals, ops = found
         root = program.root
-        if program.result_kind not in ("op", "copy", "view"):
+        if program.result_kind not in ("op", "copy", "view") and not detached:
             for s, k in program.args:  # the function returned an argument, or a tensor from outside, itself
                 if s == root and isinstance(leaves[k], Tensor):
                     return leaves[k]
@@ -676,7 +718,7 @@ class TensorCalls:
                     return t
         out = Tensor.__new__(Tensor)
         out.data, out.grad, out.label, out._seq = vals[root], None, "", _next_seq()
-        if program.targets:
+        if program.targets and not detached:
             inputs = program.fixed_inputs
             if inputs is None:
                 inputs = tuple(leaves[x] if kind == "arg" else x for kind, x in program.target_sources)
@@ -707,6 +749,15 @@ class TensorCalls:
                 "NumPy computations on the arguments, max(dim)/argmax indices, random numbers. Compute those "
                 "outside the compiled function and pass them as arguments (or do them with Tensor ops)."
             )
+
+
+class _Stepped:
+    """A replay that took its training step itself (``TensorCalls._step``): its loss, detached."""
+
+    __slots__ = ("loss",)
+
+    def __init__(self, loss: Tensor):
+        self.loss = loss
 
 
 def _closes_over_an_argument(program: TensorProgram, again: TensorProgram) -> bool:

@@ -262,12 +262,16 @@ class SumOfSquares(ArrayOp):
     name = "sum_of_squares"
 
     def forward(self, *xs):
-        total = _squares(xs[0])
-        for x in xs[1:]:
-            total = total + _squares(x)
-        return np.asarray(total)  # an array of the terms' own dtype (float32 terms with a float64 one: float64)
+        # the terms added in order, as total = total + term; an array of their dtype (float32 and float64: float64)
+        return np.asarray(sum(map(_squares, xs[1:]), _squares(xs[0])))
 
     def backward(self, g, out, *xs):
+        dtype = ops.num(g).dtype
+        if all(ops.num(x).dtype == dtype for x in xs):  # one dtype, g's (the usual case)
+            n = ops.num(g)
+            if abs(n) <= _HALF_MAX.get(dtype, 0.0):
+                twice = g + g
+                return tuple(x * twice for x in xs)  # x * 2g: one product per input
         by_dtype: dict[Any, tuple[Any, Any]] = {}  # input dtype -> (g in it, 2 g or None where 2 g would overflow)
         grads = []
         for x in xs:

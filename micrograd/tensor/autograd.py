@@ -71,10 +71,18 @@ def backward(root: Any, gradient: Any = None) -> None:
         if t._maker is not None:
             t.grad = np.asarray(g).view(Grad)
             t.grad.flags.writeable = False  # it may share memory with other gradients of the pass
-        elif t.grad is None:
-            t.grad = np.array(g, dtype=t.data.dtype).view(Grad)  # a fresh, writable array of the leaf's own
         else:
-            t.grad = np.asarray(np.add(t.grad, g, dtype=t.data.dtype)).view(Grad)
+            store_leaf(t, g)
+
+
+def store_leaf(t: Any, g: Any) -> None:
+    """A leaf's gradient from a backward pass: stored as a fresh, writable array of the leaf's own dtype (the pass
+    may share ``g`` among gradients), or added to the one it holds (leaves accumulate, as in PyTorch)."""
+    if t.grad is None:
+        fresh = g.astype(t.data.dtype) if type(g) is np.ndarray else np.array(g, dtype=t.data.dtype)  # (a copy)
+        t.grad = fresh.view(Grad)
+    else:
+        t.grad = np.asarray(np.add(t.grad, g, dtype=t.data.dtype)).view(Grad)
 
 
 def _one_op(root: Any, start: Any) -> dict[Any, Any] | None:

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 import micrograd
+from micrograd import data as datasets
 from micrograd import ops
 from micrograd.compiler import tensor_codegen as codegen
 from micrograd.tensor import Tensor
@@ -278,3 +279,64 @@ def test_one_tensor_fitted_two_ways_in_one_program() -> None:
         x = rng.normal(size=(4, 2))
         assert replay_is_eager(step, f, (x,), [w, b])
     assert step.stats["replayed"] == 2
+
+
+# ------------------------------------------------------------------------------------------ sum of squares
+
+
+def generated_is_reference(step: Any, args: tuple) -> bool:
+    """The generated forward and backward of ``step``'s last program, run directly (a generated function that
+    raised would otherwise hand over to the step-by-step reference quietly), against that reference."""
+    p = step.program
+    leaves = list(args)
+    vals, ops = p.forward(leaves)
+    loop = p.forward_loop(leaves, ops)
+    seed = np.ones_like(vals[p.root])
+    got, want = p._run_backward(vals, ops, seed), p.backward_loop(loop, ops, seed)
+    return all(a is None or same(a, b) for a, b in zip(vals, loop)) and all(map(same, got, want))
+
+
+@pytest.mark.parametrize("alpha", [1e-4, 3.0, 1e308, -1e308, math.inf, math.nan, 0.0])
+@pytest.mark.parametrize("dtypes", [(np.float64, np.float64), (np.float32, np.float32), (np.float32, np.float64)])
+def test_sum_of_squares_written_out_is_its_own_rule(alpha: float, dtypes: tuple[Any, Any]) -> None:
+    """``F.l2`` is one SumOfSquares node: its forward is written as one ``vdot`` (float64) or pairwise sum (other
+    dtypes) per input, its backward as ``x * 2g`` for inputs of g's dtype (the op's own rule where 2g would
+    overflow, g is NaN, or dtypes differ). A parameter listed twice adds its two gradients."""
+    rng = np.random.default_rng(11)
+    a = Tensor(sample((3, 2), dtypes[0], rng), requires_grad=True)
+    b = Tensor(sample((2,), dtypes[1], rng), requires_grad=True)
+
+    def f(x: np.ndarray) -> Tensor:
+        return (Tensor(x) * a).sum() + F.l2([a, b, a], alpha)
+
+    step = micrograd.compile(f)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for _ in range(3):
+            x = sample((3, 2), np.float64, rng)
+            assert replay_is_eager(step, f, (x,), [a, b])
+            assert generated_is_reference(step, (x,))
+    source = step.program.source
+    assert ("vdot(" in source) == (np.float64 in dtypes)
+    assert ("twice = " in source) == (dtypes[0] == dtypes[1])  # one dtype: written out
+
+
+def test_the_demo_programs_run_their_generated_code() -> None:
+    """W1 (hinge + l2, SGD) and W2 (softmax cross-entropy) replay through their generated functions, which raise
+    nowhere (a generated line that raised would be handed to the step-by-step reference: slower, unnoticed)."""
+    d = datasets.load("moons", samples=100, noise=0.1, seed=1337)
+    X, y = np.asarray(d.X_train), np.where(np.asarray(d.y_train) == 1, 1.0, -1.0)
+    random.seed(1337)
+    model = tnn.MLP(2, [16, 16, 1])
+    w1 = micrograd.compile(lambda X, y: F.hinge(model(X).reshape(-1), y) + F.l2(model.parameters(), 1e-4))
+    w1(X, y)
+    assert generated_is_reference(w1, (X, y))
+    source = w1.program.source
+    assert source.count("forward_array(") == 1  # the mean's own (its errstate); every other op written out
+    assert source.count(".backward(") == 1 and "twice = " in source  # l2's own rule: only where 2g overflows
+    random.seed(1337)
+    net = tnn.MLP(64, [64, 10])
+    w2 = micrograd.compile(lambda xb, yb: F.softmax_cross_entropy(net(xb), yb))
+    xb, yb = np.random.default_rng(0).normal(size=(64, 64)), np.arange(64) % 10
+    w2(xb, yb)
+    assert generated_is_reference(w2, (xb, yb))

@@ -28,6 +28,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import micrograd
+from micrograd.optim import SGD
 from micrograd.tensor import Tensor, concatenate, functional, stack
 from micrograd.tensor.tensor import no_grad
 
@@ -213,6 +214,40 @@ def test_compiled_programs_equal_eager_ones_on_every_call(spec: Spec) -> None:
                     except Exception as err:
                         got = type(err)
                     assert (got is want) if isinstance(want, type) else all(map(same_bytes, got, want))
+
+
+def trained(fn: Callable[..., Tensor], params: list[Tensor], opt: SGD, args: list[np.ndarray], fused: bool) -> tuple:
+    """One training step (``fused``: ``fn`` compiled with the optimizer, else the four lines on the eager ``fn``):
+    the loss's bytes or that it raised, then every parameter's numbers and gradient, as bytes."""
+    try:
+        if fused:
+            got: tuple = (fn(*args).data.tobytes(),)
+        else:
+            loss = fn(*args)
+            got = (loss.data.tobytes(),)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    except Exception:  # raising in both is agreement (a loss without gradient: CompileError, eagerly RuntimeError)
+        got = ("raised",)
+    return got + tuple(None if a is None else a.tobytes() for p in params for a in (p.data, p.grad))
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large], deadline=None)
+@given(specs())
+def test_fused_training_steps_equal_the_four_lines(spec: Spec) -> None:
+    """``micrograd.compile(program, optimizer=opt)`` against ``loss = program(...); opt.zero_grad();
+    loss.backward(); opt.step()`` on a twin of the parameters: the same loss and the same model after every step."""
+    program, params = make(spec)
+    twin, twin_params = make(spec)
+    opt, twin_opt = (SGD(ps, lr=0.125, momentum=0.5) for ps in (params, twin_params))
+    train = micrograd.compile(program, optimizer=opt)
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        for i, args in enumerate([*spec.calls, spec.calls[0]]):
+            want = trained(twin, twin_params, twin_opt, args, fused=False)
+            got = trained(train, params, opt, args, fused=True)
+            assert got == want, f"call {i}: fused {got[:1]} != the four lines {want[:1]}\n{train.program}"
 
 
 def same_bytes(a: Any, b: Any) -> bool:
