@@ -67,7 +67,7 @@ class SGD(Optimizer):
     def _update(self, lr: float) -> None:
         decay, momentum = self.weight_decay, self.momentum
         for i, p in enumerate(self.parameters):
-            g = p.grad
+            g = _plain(p.grad)
             if g is None:  # a Tensor the backward pass did not reach: left alone, as PyTorch does
                 continue
             if decay:
@@ -121,9 +121,10 @@ class Adam(Optimizer):
                 p.data -= part
             return
         for i, p in enumerate(self.parameters):
-            if p.grad is None:
+            g = _plain(p.grad)
+            if g is None:
                 continue
-            g = p.grad + self.weight_decay * p.data if self.weight_decay else p.grad
+            g = g + self.weight_decay * p.data if self.weight_decay else g
             p.data -= self._moments(self.m[i], self.v[i], g, step_size, root_correction, i)
 
     def _moments(self, m: Any, v: Any, g: Any, step_size: float, root_correction: float, i: int = -1) -> Any:
@@ -180,6 +181,13 @@ class _Flat:
     def views(self, flat: Any) -> list[Any]:
         """Each parameter's part of the flat array ``flat``, shaped as the parameter."""
         return [flat[a:b].reshape(shape) for a, b, shape in zip(self.bounds, self.bounds[1:], self.shapes)]
+
+
+def _plain(g: Any) -> Any:
+    """A gradient to compute with: a Tensor's ``.grad`` (an ndarray subclass, for its ``zero_()``) as the plain
+    array it is a view of, on which NumPy's arithmetic is twice as fast for small arrays; a number as it is."""
+    to_array = getattr(g, "__array__", None)
+    return g if to_array is None else to_array()
 
 
 def _copy(g: Any) -> Any:

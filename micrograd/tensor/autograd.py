@@ -33,7 +33,8 @@ def seed(root: Any, gradient: Any, as_tensor: bool) -> Any:
                 f"backward: the output has shape {root.shape}; gradients start implicitly only from a single "
                 "number: reduce it (.sum(), .mean()) or pass gradient= with its shape"
             )
-        start = np.ones(root.data.shape, root.data.dtype)  # (np.ones_like, without its Python wrapper)
+        shape, dtype = root.data.shape, root.data.dtype
+        start = np.ones(shape, dtype) if shape else np.array(1, dtype)  # (np.ones is a Python function)
     else:
         start = np.asarray(getattr(gradient, "data", gradient), dtype=root.data.dtype)
         if start.shape != root.shape:
