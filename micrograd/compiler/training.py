@@ -15,6 +15,7 @@ program's backward straight into the parameters' ``.grad``, without making the l
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 from micrograd.compiler.trace import CompileError
@@ -47,9 +48,19 @@ def check_loss(loss: Any, name: str) -> None:
 
 
 def step(loss: Any, optimizer: Any, name: str) -> Any:
-    """``optimizer.zero_grad(); loss.backward(); optimizer.step()``; the loss, detached (the same number, no graph)."""
+    """``optimizer.zero_grad(); loss.backward(); optimizer.step()``; the loss, detached (the same number, no graph).
+
+    Warns (``UserWarning``) where the loss reached none of the optimizer's Tensors: an optimizer made for another
+    model trains nothing, and says nothing, in the four lines too."""
     check_loss(loss, name)
     optimizer.zero_grad()
     loss.backward()
+    params = getattr(optimizer, "parameters", None)
+    if isinstance(params, list) and params and all(getattr(p, "grad", 0.0) is None for p in params):
+        warnings.warn(
+            f"micrograd.compile({name}, optimizer=...): the loss reaches none of the optimizer's parameters, so this "
+            "step changes nothing (is the optimizer made for this function's model?)",
+            stacklevel=4,
+        )
     optimizer.step()
     return Value(loss.data) if isinstance(loss, Value) else loss.detach()

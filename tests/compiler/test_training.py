@@ -249,3 +249,12 @@ def test_a_parameter_computed_outside_takes_the_general_road() -> None:
         loss.backward()
         opt2.step()
         assert state([base]) == state([base2])
+
+
+def test_an_optimizer_of_another_model_is_named() -> None:
+    """The loss reaches none of the optimizer's parameters: the step changes nothing, and a warning says so."""
+    w, other = Tensor(np.array([1.0, 2.0]), requires_grad=True), Tensor(np.array([3.0]), requires_grad=True)
+    train = micrograd.compile(lambda x: (x * w).sum(), optimizer=SGD([other], lr=0.1))
+    with pytest.warns(UserWarning, match="reaches none of the optimizer's parameters"):
+        train(np.array([1.0, 1.0]))
+    assert np.array_equal(other.data, [3.0]) and np.array_equal(w.grad, [1.0, 1.0])
