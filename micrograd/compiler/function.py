@@ -200,6 +200,8 @@ class CompiledFunction:
         if optimizer is not None:
             training.check_optimizer(optimizer, self.name)
         self.optimizer = optimizer  # each call a whole training step (compiler/training.py), or None
+        #: a training step of Tensors (its optimizer's parameters are): a function of Tensors however it is called
+        self.trains_tensors = training.trains_tensors(optimizer)
         self.programs: dict[Structure, list[Variant]] = {}
         self.program: Program | tensors.TensorProgram | None = None
         self.stats: Counter = Counter()
@@ -207,12 +209,18 @@ class CompiledFunction:
         functools.update_wrapper(self, fn)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if tensors.takes_arrays(args, kwargs):  # a function of Tensors (compiler/tensors.py)
-            if not (tensors.active() or tracing.active()):
+        nested = tensors.active() or tracing.active()  # called while another compiled function traces
+        if self.optimizer is not None and nested:
+            raise CompileError(
+                f"micrograd.compile({self.name}, optimizer=...): a training step was called while another compiled "
+                "function traces, whose replays would not repeat its update. Call the training step outside "
+                "compiled functions (to use the loss inside one, compile the loss without optimizer=)."
+            )
+        if self.trains_tensors or tensors.takes_arrays(args, kwargs):  # a function of Tensors (compiler/tensors.py)
+            if not nested:
                 return self.tensor_calls(args, kwargs, self.optimizer)
-            out = self.fn(*args, **kwargs)
-        else:
-            out = self._call(args, kwargs)
+            return self.fn(*args, **kwargs)
+        out = self._call(args, kwargs)
         return out if self.optimizer is None else training.step(out, self.optimizer, self.name)
 
     def _call(self, args: tuple, kwargs: dict) -> Any:
@@ -391,9 +399,15 @@ def _layout(outputs: Any, roots: list[Value], seen: dict[int, int]) -> Any:
         return (type(outputs), tuple(_layout(o, roots, seen) for o in outputs))
     if is_number(outputs) or isinstance(outputs, bool):
         return ("const", outputs)
+    hint = ""
+    if isinstance(outputs, tensors.Tensor):
+        hint = (
+            " (a function is compiled as a function of Tensors when a call passes an array or a Tensor: pass the "
+            "data as arguments, step(X, y))"
+        )
     raise TypeError(
         f"micrograd.compile: the function must return a Value or a (nested) list/tuple of Values, "
-        f"got {type(outputs).__name__}"
+        f"got {type(outputs).__name__}{hint}"
     )
 
 

@@ -144,8 +144,9 @@ def _fit_source(expr: str, steps: tuple[Step, ...], dtype: str, shape: tuple[int
             expr = f"({expr}).astype({dtype})"
         elif step[0] == "broadcast":
             expr = f"broadcast({expr}, {shape!r})"
-        elif step[1] and step[1] == tuple(range(len(step[1]))) and len(step[1]) + len(shape) == step[2]:
+        elif shape and step[1] and step[1] == tuple(range(len(step[1]))) and len(step[1]) + len(shape) == step[2]:
             expr = f"add_reduce({expr}, axis={step[1]!r})"  # only leading axes: their sum has the shape already
+            # (not to a 0-d shape: a sum over every axis is a NumPy number, and fit's reshape makes an array)
         elif step[1]:
             expr = f"add_reduce({expr}, axis={step[1]!r}, keepdims=True).reshape({shape!r})"
         else:
@@ -153,13 +154,17 @@ def _fit_source(expr: str, steps: tuple[Step, ...], dtype: str, shape: tuple[int
     return expr
 
 
-def _made_as(expr: str, namespace: dict[str, Any], dummies: dict[str, Any], g: str, out: int) -> tuple | None:
+def _made_as(
+    expr: str, namespace: dict[str, Any], dummies: dict[str, Any], g: str, out: int, number: bool
+) -> tuple | None:
     """What an inline gradient expression makes (an ndarray or not, its dtype, its shape), found by evaluating it
-    once on zeros of the slots' shapes and dtypes (with ``g`` the output's gradient: an array of the output's
-    own): NumPy decides these from shapes and dtypes alone. None if it cannot be told (then each call checks)."""
+    once on zeros of the slots' shapes and dtypes (with ``g`` the output's gradient: an array of the output's own,
+    or a NumPy number where ``number``: a 0-d gradient that was added up, as 0-d arrays add to a number): NumPy
+    decides these from shapes and dtypes alone. None if it cannot be told (then each call checks)."""
     if expr.startswith("local["):
         return None  # an op's own rule: it may give a number or an array, depending on the values
-    env = {**dummies, g: np.asarray(dummies[f"v{out}"])}
+    zero = dummies[f"v{out}"]
+    env = {**dummies, g: zero[()] if number else np.asarray(zero)}
     try:
         with np.errstate(all="ignore"):
             r = eval(expr, namespace, env)  # our own expression, on zeros
@@ -273,6 +278,7 @@ def generate(p: TensorProgram) -> tuple[Callable[..., list[Any]], Callable[..., 
     lines += [f"    v{s} = v[{s}]" for s in used]
     lines.append(f"    g{p.root} = seed")
     has = {p.root}
+    numbers = set()  # 0-d slots whose gradient was added up: a NumPy number (as in autodiff's sums), not an array
     for k, out, ins, fits in p.backward_plan:
         op = p.ops[k]
         kind = type(op)
@@ -281,7 +287,7 @@ def generate(p: TensorProgram) -> tuple[Callable[..., list[Any]], Callable[..., 
         square = kind is ops.Mul and len(ins) == 2 and ins[0] == ins[1]
         if out not in has:
             continue  # no gradient reaches this op (the backward pass skips it too)
-        fitted = False  # whether every gradient the op gives is already its input's own dtype and shape
+        fitted = False  # whether every gradient the op gives is its input's own dtype and shape (an array if not 0-d)
         if kind is A.SumOfSquares and all(p.dtypes[i] == p.dtypes[out] for i in ins):
             # SumOfSquares.backward's case of one dtype: x * 2g for each input, where 2g is finite; else its own rule
             half = float(A._HALF_MAX.get(p.dtypes[out], 0.0))
@@ -307,16 +313,18 @@ def generate(p: TensorProgram) -> tuple[Callable[..., list[Any]], Callable[..., 
             if f is None or expr is None:
                 continue
             seen = f"{g} * {xs[0]}" if expr == "sq" else expr
-            if fitted:
+            if fitted and f[1]:  # (on 0-d arrays NumPy's arithmetic gives NumPy numbers: fit makes them arrays)
                 known: tuple | None = (True, *f)
             else:
-                known = _made_as(seen, namespace, dummies, g, out) if dummies is not None else None
+                known = _made_as(seen, namespace, dummies, g, out, out in numbers) if dummies is not None else None
             if known is None:  # decided on each call, as autograd.fit decides (shapes may change: a mask argument)
                 lines.append(f"    gx = {expr}")
                 check = f"type(gx) is not ndarray or gx.shape != v{i}.shape or gx.dtype != D{i}"
                 lines.append(f"    if {check}: gx = fit((D{i}, v{i}.shape), gx)")
             elif known == (True, *f):  # already the input's own dtype and shape
                 lines.append(f"    g{i} = g{i} + ({expr})" if i in has else f"    g{i} = {expr}")
+                if i in has and not p.shapes[i]:
+                    numbers.add(i)
                 has.add(i)
                 continue
             else:  # the steps autograd.fit takes for this gradient, written out
@@ -324,6 +332,8 @@ def generate(p: TensorProgram) -> tuple[Callable[..., list[Any]], Callable[..., 
                     expr, known = f"asarray({expr}, dtype=D{i})", (True, f[0], known[2])
                 lines.append(f"    gx = {_fit_source(expr, _fitter(*known[1:], *f), f'D{i}', f[1])}")
             lines.append(f"    g{i} = g{i} + gx" if i in has else f"    g{i} = gx")
+            if i in has and not p.shapes[i]:
+                numbers.add(i)
             has.add(i)
     lines.append(f"    return [{', '.join(f'g{s}' if s in has else 'None' for s in p.targets)}]")
     source = "\n".join(lines)

@@ -60,8 +60,8 @@ def takes_arrays(args: tuple, kwargs: dict) -> bool:
 
 def signature(args: tuple, kwargs: dict) -> tuple[Any, list[Any]]:
     """The cache key of a call (shape and dtype of each array and Tensor, whether a Tensor requires grad, the
-    value of anything else, and which arrays and Tensors are the same one: ``f(a, a)`` is another program than
-    ``f(a, b)``) and its arrays and Tensors, in order."""
+    value of anything else, which arrays and Tensors are the same one: ``f(a, a)`` is another program than
+    ``f(a, b)``, and whether the call is inside ``no_grad()``) and its arrays and Tensors, in order."""
     leaves: list[Any] = []
     key = []
     ids = set()  # of the arrays and Tensors, and the Tensors' arrays: fewer than their count when one repeats
@@ -86,6 +86,8 @@ def signature(args: tuple, kwargs: dict) -> tuple[Any, list[Any]]:
             key.append((name, "S", type(a), a))
     if len(ids) < len(leaves) + sum(isinstance(a, Tensor) for a in leaves):  # one of them comes twice
         key.append(_aliases(leaves))
+    if not mode.enabled:  # inside no_grad(): ops record no graph, so the program has no backward
+        key.append("no_grad")
     return tuple(key), leaves
 
 

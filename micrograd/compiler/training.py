@@ -20,15 +20,28 @@ from typing import Any
 
 from micrograd.compiler.trace import CompileError
 from micrograd.engine import Value
+from micrograd.tensor import mode
+from micrograd.tensor.tensor import Tensor
 
 
 def check_optimizer(optimizer: Any, name: str) -> None:
     """Raise ``TypeError`` unless ``optimizer`` has the ``zero_grad()`` and ``step()`` a training step calls."""
+    if isinstance(optimizer, type):
+        raise TypeError(
+            f"micrograd.compile({name}, optimizer=...): expected an optimizer, got the class {optimizer.__name__}: "
+            f"make one for the model's parameters, {optimizer.__name__}(model.parameters(), lr=0.1)"
+        )
     if not (callable(getattr(optimizer, "zero_grad", None)) and callable(getattr(optimizer, "step", None))):
         raise TypeError(
             f"micrograd.compile({name}, optimizer=...): expected an optimizer with zero_grad() and step() (such as "
             f"micrograd.optim.SGD(model.parameters(), lr=0.1)), got {type(optimizer).__name__}"
         )
+
+
+def trains_tensors(optimizer: Any) -> bool:
+    """Whether ``optimizer`` updates Tensors (then its training step is a function of Tensors, arguments or not)."""
+    params = getattr(optimizer, "parameters", None)
+    return isinstance(params, list) and any(isinstance(p, Tensor) for p in params)
 
 
 def check_loss(loss: Any, name: str) -> None:
@@ -41,9 +54,10 @@ def check_loss(loss: Any, name: str) -> None:
             f"holding one number; it returned {what}"
         )
     if not getattr(loss, "requires_grad", True):
+        why = "it was computed inside no_grad()" if not mode.enabled else "it depends on no Tensor that requires grad"
         raise CompileError(
-            f"micrograd.compile({name}, optimizer=...): the loss takes no gradient: it depends on no Tensor that "
-            "requires grad (the model's parameters), so there is nothing to train"
+            f"micrograd.compile({name}, optimizer=...): the loss takes no gradient ({why}), so there is nothing to "
+            "train"
         )
 
 

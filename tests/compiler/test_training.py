@@ -20,6 +20,7 @@ from micrograd.optim import SGD, Adam, linear_decay
 from micrograd.tensor import Tensor
 from micrograd.tensor import functional as F
 from micrograd.tensor import nn as tnn
+from micrograd.tensor.tensor import no_grad
 
 
 def state(params: list[Any]) -> list[Any]:
@@ -258,3 +259,70 @@ def test_an_optimizer_of_another_model_is_named() -> None:
     with pytest.warns(UserWarning, match="reaches none of the optimizer's parameters"):
         train(np.array([1.0, 1.0]))
     assert np.array_equal(other.data, [3.0]) and np.array_equal(w.grad, [1.0, 1.0])
+
+
+def test_a_training_step_inside_another_compiled_function_is_refused() -> None:
+    """Its replays would not repeat the update (found by review): refused, for Tensors and for Values."""
+    w = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    opt = SGD([w], lr=0.1)
+    inner = micrograd.compile(lambda x: (x * w).sum() ** 2, optimizer=opt)
+    outer = micrograd.compile(lambda x: inner(x) * 2.0)
+    with pytest.raises(CompileError, match="while another compiled function traces"):
+        outer(np.array([1.0, 1.0]))
+    a = micrograd.Value(0.5)
+    inner_v = micrograd.compile(lambda x: (a * x) ** 2, optimizer=SGD([a], lr=0.1))
+    with pytest.raises(CompileError, match="while another compiled function traces"):
+        micrograd.compile(lambda x: inner_v(x) * 2)(1.5)
+    assert np.array_equal(w.data, [1.0, 2.0]) and opt.steps == 0 and a.data == 0.5
+
+
+def test_no_grad_is_part_of_the_signature() -> None:
+    """A first call inside no_grad() (an evaluation) makes a program without backward: later calls outside it are
+    another program, which trains; a replay inside no_grad() refuses to train, as the four lines do (found by
+    review: the no_grad program was replayed outside, and the training one inside)."""
+    w = Tensor(np.array([0.5, -0.25]), requires_grad=True)
+    x = np.array([[1.0, 2.0], [0.5, -1.0]])
+    opt = SGD([w], lr=0.1)
+    train = micrograd.compile(lambda x: ((x @ w) ** 2).sum(), optimizer=opt)
+    for _ in range(2):  # traced, then replayed
+        with no_grad(), pytest.raises(CompileError, match=r"no gradient \(it was computed inside no_grad\(\)\)"):
+            train(x)
+    before = w.data.copy()
+    for _ in range(3):
+        train(x)
+    assert opt.steps == 3 and not np.array_equal(w.data, before)
+    with no_grad(), pytest.raises(CompileError, match="inside no_grad"):
+        train(x)  # a replay of the training program's signature, inside no_grad: another program
+    assert opt.steps == 3
+    loss_fn = micrograd.compile(lambda x: ((x @ w) ** 2).sum())
+    with no_grad():
+        assert not loss_fn(x).requires_grad
+    assert loss_fn(x).requires_grad and loss_fn(x).requires_grad  # traced, then replayed: with a graph
+    with no_grad():
+        assert not loss_fn(x).requires_grad  # replayed: without
+
+
+def test_a_training_step_of_tensors_takes_no_arguments_too() -> None:
+    """``compile(lambda: loss(...), optimizer=opt)()``, the lecture's loss() style, on a model of Tensors: its
+    optimizer's parameters make it a function of Tensors (found by review: it was traced as one of Values)."""
+    w = Tensor(np.array([0.5, -0.25]), requires_grad=True)
+    w2 = Tensor(w.data.copy(), requires_grad=True)
+    x = np.array([[1.0, 2.0], [0.5, -1.0]])
+    train = micrograd.compile(lambda: ((x @ w) ** 2).sum(), optimizer=SGD([w], lr=0.1))
+    opt2 = SGD([w2], lr=0.1)
+    for _ in range(3):
+        loss = train()
+        want = ((x @ w2) ** 2).sum()
+        opt2.zero_grad()
+        want.backward()
+        opt2.step()
+        assert loss.item() == want.item() and state([w]) == state([w2])
+    assert train.stats == {"traced": 1, "replayed": 2}
+    untrained = micrograd.compile(lambda: ((x @ w) ** 2).sum())
+    with pytest.raises(TypeError, match=r"got Tensor \(a function is compiled as a function of Tensors when"):
+        untrained()  # without an optimizer, nothing says it is a function of Tensors: the message says what to do
+
+
+def test_an_optimizer_class_is_refused() -> None:
+    with pytest.raises(TypeError, match=r"got the class SGD: make one for the model's parameters, SGD\("):
+        micrograd.compile(lambda x: x.sum(), optimizer=SGD)

@@ -206,8 +206,9 @@ def test_sum_of_squares_over_several_tensors(data: st.DataObject) -> None:
 
 
 def test_sum_of_squares_sums_as_numpy_and_doubles_as_the_product_rule() -> None:
-    """Each tensor's squares summed pairwise, as (x * x).sum() (float32 too, to the bit); the gradient g x + g x,
-    as PyTorch's for alpha * (x * x).sum() (finite where 2 g alone would overflow); no parameters: the number 0."""
+    """Each tensor's squares summed pairwise, as (x * x).sum() (float32 too, to the bit); the gradient x * 2g, which
+    is PyTorch's g x + g x for alpha * (x * x).sum() wherever g x is not subnormal (there x * 2g rounds once, PyTorch
+    twice: one step of 5e-324 apart), and finite where 2 g alone would overflow; no parameters: the number 0."""
     from micrograd.tensor import functional
 
     x = np.random.default_rng(0).normal(size=100_000).astype(np.float32)
