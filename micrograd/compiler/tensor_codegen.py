@@ -90,8 +90,8 @@ INLINE_BACKWARD: dict[type, Callable[..., list[str | None]]] = {
         f"matmul({_swapped(x[0], nd[0])}, {g})",
     ],
     A.Sum: lambda op, o, g, out, x, nd, need: [f"broadcast({_kept(op, g, x[0])}, {x[0]}.shape)"],
-    A.Mean: lambda op, o, g, out, x, nd, need: [
-        f"broadcast({_kept(op, g, x[0])}, {x[0]}.shape) * inverse_count({x[0]}.size, {out}.size)"
+    A.Mean: lambda op, o, g, out, x, nd, need: [  # (g / n, then spread: the same products, fewer of them)
+        f"broadcast({_kept(op, g, x[0])} * inverse_count({x[0]}.size, {out}.size), {x[0]}.shape)"
     ],
     A.Reshape: lambda op, o, g, out, x, nd, need: [f"{g}.reshape({x[0]}.shape)"],
     A.LogSoftmax: lambda op, o, g, out, x, nd, need: [
