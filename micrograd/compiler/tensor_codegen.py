@@ -279,6 +279,7 @@ def generate(p: TensorProgram) -> tuple[Callable[..., list[Any]], Callable[..., 
     lines.append(f"    g{p.root} = seed")
     has = {p.root}
     numbers = set()  # 0-d slots whose gradient was added up: a NumPy number (as in autodiff's sums), not an array
+    sums = set()  # slots whose gradient is, as last written, a sum (old + new): a new array, held by nothing else
     for k, out, ins, fits in p.backward_plan:
         op = p.ops[k]
         kind = type(op)
@@ -325,6 +326,7 @@ def generate(p: TensorProgram) -> tuple[Callable[..., list[Any]], Callable[..., 
                 lines.append(f"    g{i} = g{i} + ({expr})" if i in has else f"    g{i} = {expr}")
                 if i in has and not p.shapes[i]:
                     numbers.add(i)
+                (sums.add if i in has else sums.discard)(i)
                 has.add(i)
                 continue
             else:  # the steps autograd.fit takes for this gradient, written out
@@ -334,8 +336,10 @@ def generate(p: TensorProgram) -> tuple[Callable[..., list[Any]], Callable[..., 
             lines.append(f"    g{i} = g{i} + gx" if i in has else f"    g{i} = gx")
             if i in has and not p.shapes[i]:
                 numbers.add(i)
+            (sums.add if i in has else sums.discard)(i)
             has.add(i)
     lines.append(f"    return [{', '.join(f'g{s}' if s in has else 'None' for s in p.targets)}]")
+    p.summed = [s in sums for s in p.targets]
     source = "\n".join(lines)
     exec(compile(source, f"<compiled {p.name}>", "exec"), namespace)  # our own source: numbers and names only
     return namespace["forward"], namespace["backward"], source

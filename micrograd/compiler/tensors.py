@@ -410,6 +410,9 @@ class TensorProgram:
         self.args_checked = False
         self.pinned = False
         #: the replay as Python (tensor_codegen): its functions and their source
+        #: per target, whether the generated backward's gradient is a sum it made (a new array nothing else holds:
+        #: a training step takes it as the ``.grad`` itself); set by ``tensor_codegen.generate``
+        self.summed: list[bool] = []
         self._run_forward, self._run_backward, self.source = tensor_codegen.generate(self)
 
     def _source(self, s: int) -> tuple[str, Any]:
@@ -693,15 +696,20 @@ class TensorCalls:
             training.check_loss(loss, self.owner.name)  # raises: not one number
         optimizer.zero_grad()
         vals, ops = found
+        seed = autograd.seed(loss, None, as_tensor=False)
+        summed = program.summed
         try:
-            grads = program.backward(vals, ops, autograd.seed(loss, None, as_tensor=False))
+            try:
+                grads = program._run_backward(vals, ops, seed)
+            except Exception:  # the step-by-step backward, whose error names the op
+                grads, summed = program.backward_loop(vals, ops, seed), [False] * len(program.targets)
         except (ArithmeticError, ValueError) as err:
             if isinstance(err, DomainError):
                 raise
             raise autodiff.backward_error(self._result(program, found, leaves), err) from err  # its message
-        for t, g in zip(program.fixed_inputs, grads):
+        for t, g, owned in zip(program.fixed_inputs, grads, summed):
             if g is not None:
-                autograd.store_leaf(t, g)
+                autograd.store_leaf(t, g, owned)
         optimizer.step()
         return _Stepped(loss)
 

@@ -76,11 +76,16 @@ def backward(root: Any, gradient: Any = None) -> None:
             store_leaf(t, g)
 
 
-def store_leaf(t: Any, g: Any) -> None:
+def store_leaf(t: Any, g: Any, owned: bool = False) -> None:
     """A leaf's gradient from a backward pass: stored as a fresh, writable array of the leaf's own dtype (the pass
-    may share ``g`` among gradients), or added to the one it holds (leaves accumulate, as in PyTorch)."""
+    may share ``g`` among gradients: a copy, unless ``owned``, a new array nothing else holds), or added to the one
+    it holds (leaves accumulate, as in PyTorch)."""
     if t.grad is None:
-        fresh = g.astype(t.data.dtype) if type(g) is np.ndarray else np.array(g, dtype=t.data.dtype)  # (a copy)
+        data = t.data
+        if owned and type(g) is np.ndarray and g.dtype == data.dtype and g.shape == data.shape:
+            t.grad = g.view(Grad)
+            return
+        fresh = g.astype(data.dtype) if type(g) is np.ndarray else np.array(g, dtype=data.dtype)  # (a copy)
         t.grad = fresh.view(Grad)
     else:
         t.grad = np.asarray(np.add(t.grad, g, dtype=t.data.dtype)).view(Grad)
