@@ -742,6 +742,8 @@ class TensorCalls:
         """The call traced (run eagerly, recorded): its program and its eager result."""
         with Recorder() as recorder:
             eager = self.owner.fn(*args, **kwargs)
+        if self.owner.optimizer is not None and not isinstance(eager, Tensor):
+            training.check_loss(eager, self.owner.name)  # a training step's own words for what it must return
         return TensorProgram(self.owner.name, recorder, leaves, eager), eager
 
     def _check(self, program: TensorProgram, out: Tensor, again: TensorProgram, eager: Any) -> None:
@@ -755,9 +757,11 @@ class TensorCalls:
         if problem is not None:
             raise CompileError(
                 f"micrograd.compile({owner.name}): the replay differs from the function on this call: {problem}. "
-                "The function depends on something the trace could not see: numbers read from a Tensor's .data, "
-                "NumPy computations on the arguments, max(dim)/argmax indices, random numbers. Compute those "
-                "outside the compiled function and pass them as arguments (or do them with Tensor ops)."
+                "The function depends on something the trace could not see: an array reached by closure that is "
+                "now another array (your data? pass it as an argument), numbers read from a Tensor's .data, NumPy "
+                "computations on the arguments, max(dim)/argmax indices, random numbers. Compute those outside the "
+                "compiled function and pass them as arguments (or do them with Tensor ops)."
+                + (" This training step was not taken." if owner.optimizer is not None else "")
             )
 
 

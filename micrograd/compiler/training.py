@@ -29,7 +29,7 @@ def check_optimizer(optimizer: Any, name: str) -> None:
     if isinstance(optimizer, type):
         raise TypeError(
             f"micrograd.compile({name}, optimizer=...): expected an optimizer, got the class {optimizer.__name__}: "
-            f"make one for the model's parameters, {optimizer.__name__}(model.parameters(), lr=0.1)"
+            f"make one for the model's parameters, {optimizer.__name__}(model.parameters(), lr=...)"
         )
     if not (callable(getattr(optimizer, "zero_grad", None)) and callable(getattr(optimizer, "step", None))):
         raise TypeError(
@@ -49,9 +49,10 @@ def check_loss(loss: Any, name: str) -> None:
     size = getattr(getattr(loss, "data", None), "size", 1)
     if not hasattr(loss, "backward") or size != 1:
         what = type(loss).__name__ if size == 1 else f"a {type(loss).__name__} of shape {loss.data.shape}"
+        hint = " (return the Tensor itself, not loss.item())" if isinstance(loss, float) else ""
         raise CompileError(
             f"micrograd.compile({name}, optimizer=...): the function must return the loss, one Value or a Tensor "
-            f"holding one number; it returned {what}"
+            f"holding one number; it returned {what}{hint}"
         )
     if not getattr(loss, "requires_grad", True):
         why = "it was computed inside no_grad()" if not mode.enabled else "it depends on no Tensor that requires grad"

@@ -63,7 +63,10 @@ def fit(t: Any, g: Any, create_graph: bool) -> Any:
 def backward(root: Any, gradient: Any = None) -> None:
     """``root.backward()``: leaves accumulate into ``.grad``, op results get this pass's gradient."""
     if not root.requires_grad:
-        raise RuntimeError("backward: this tensor does not require grad (no input had requires_grad=True)")
+        raise RuntimeError(
+            "backward: this tensor does not require grad (no input had requires_grad=True, or it was cut from its "
+            "graph: detach(), no_grad(), or the loss a training step returned, whose backward has already run)"
+        )
     start = seed(root, gradient, as_tensor=False)
     grads = _one_op(root, start)
     if grads is None:
