@@ -392,6 +392,9 @@ class TensorProgram:
         self.fixed_inputs = (
             tuple(x for _, x in self.target_sources) if all(k == "external" for k, _ in self.target_sources) else None
         )
+        #: whether those are leaves (a model's parameters; not tensors made by ops before the call): then a training
+        #: step stores their gradients itself (``TensorCalls._step``)
+        self.fixed_leaves = bool(self.fixed_inputs) and all(x._maker is None for x in self.fixed_inputs)
         self.n = len(self.kinds)
         #: whether every slot's shape is fixed by the signature (the generated backward then decides each
         #: gradient's fit once): not so where an op indexes by a boolean mask passed as an argument (or a custom op
@@ -442,12 +445,15 @@ class TensorProgram:
                 if op is None:
                     return None
                 ops[r.step] = op
-        externals = [t.data for _, t in self.externals]
-        if [(t.data.shape, t.data.dtype, t.requires_grad) for _, t in self.externals] != self.external_kinds:
-            return None  # a parameter given an array of another shape or dtype, frozen or unfrozen: trace again
-        if externals:  # an argument that is (or holds the array of) a tensor from outside: trace it as the argument
-            held = {id(d) for d in externals}
-            if any(id(a.data if isinstance(a, Tensor) else a) in held for a in leaves):
+        externals, held = [], set()
+        for (_, t), (shape, dtype, requires_grad) in zip(self.externals, self.external_kinds):
+            data = t.data
+            if data.shape != shape or data.dtype != dtype or t.requires_grad != requires_grad:
+                return None  # a parameter given an array of another shape or dtype, frozen or unfrozen: trace again
+            externals.append(data)
+            held.add(id(data))
+        for a in leaves:  # an argument that is (or holds the array of) a tensor from outside: trace it as the argument
+            if id(a.data if isinstance(a, Tensor) else a) in held:
                 return None
         vals = self._run_forward(leaves, externals, ops)
         for s, _, _, observe, seen in self.looks:
@@ -619,8 +625,7 @@ class TensorCalls:
                     return eager
             owner.program = program
             owner.stats["replayed"] += 1
-            inputs = program.fixed_inputs
-            stepping = optimizer is not None and bool(inputs) and all(x._maker is None for x in inputs)
+            stepping = optimizer is not None and program.fixed_leaves
             out = self._result(program, found, leaves, detached=stepping)
             if self.checks.get(id(program), 0) > 0:
                 self.checks[id(program)] -= 1
@@ -698,6 +703,7 @@ class TensorCalls:
         vals, ops = found
         seed = autograd.seed(loss, None, as_tensor=False)
         summed = program.summed
+        inputs = program.fixed_inputs
         try:
             try:
                 grads = program._run_backward(vals, ops, seed)
@@ -707,9 +713,10 @@ class TensorCalls:
             if isinstance(err, DomainError):
                 raise
             raise autodiff.backward_error(self._result(program, found, leaves), err) from err  # its message
-        for t, g, owned in zip(program.fixed_inputs, grads, summed):
+        store = autograd.store_leaf
+        for t, g, owned in zip(inputs, grads, summed):
             if g is not None:
-                autograd.store_leaf(t, g, owned)
+                store(t, g, owned)
         optimizer.step()
         return _Stepped(loss)
 

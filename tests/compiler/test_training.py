@@ -342,7 +342,7 @@ def test_each_gradient_is_an_array_of_its_own() -> None:
     b = tnn.MLP(2, [4, 1])
     opt_a, opt_b = SGD(a.parameters(), lr=0.1), SGD(b.parameters(), lr=0.1)
     step, train = micrograd.compile(w1_loss(a)), micrograd.compile(w1_loss(b), optimizer=opt_b)
-    for k in range(4):
+    for _ in range(4):
         loss = step(X, y)
         opt_a.zero_grad()
         loss.backward()
