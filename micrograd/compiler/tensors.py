@@ -412,10 +412,10 @@ class TensorProgram:
         self.traced_args = [weakref.ref(a) for a in leaves]
         self.args_checked = False
         self.pinned = False
-        #: the replay as Python (tensor_codegen): its functions and their source
         #: per target, whether the generated backward's gradient is a sum it made (a new array nothing else holds:
         #: a training step takes it as the ``.grad`` itself); set by ``tensor_codegen.generate``
         self.summed: list[bool] = []
+        #: the replay as Python (tensor_codegen): its functions and their source
         self._run_forward, self._run_backward, self.source = tensor_codegen.generate(self)
 
     def _source(self, s: int) -> tuple[str, Any]:
@@ -483,10 +483,15 @@ class TensorProgram:
     def backward(self, vals: list[Any], ops: list[Op | None], seed: np.ndarray) -> list[Any]:
         """The gradient of each target slot, from ``seed`` at the result (the generated backward; where it raises,
         the step-by-step one, whose error names the op)."""
+        return self.gradients(vals, ops, seed)[0]
+
+    def gradients(self, vals: list[Any], ops: list[Op | None], seed: np.ndarray) -> tuple[list[Any], list[bool]]:
+        """``backward``'s gradients, and for each whether it is a new array nothing else holds (a sum the generated
+        backward made: ``summed``; never so for the step-by-step one's)."""
         try:
-            return self._run_backward(vals, ops, seed)
+            return self._run_backward(vals, ops, seed), self.summed
         except Exception:
-            return self.backward_loop(vals, ops, seed)
+            return self.backward_loop(vals, ops, seed), [False] * len(self.targets)
 
     def backward_loop(self, vals: list[Any], ops: list[Op | None], seed: np.ndarray) -> list[Any]:
         """``autodiff.gradients`` over the backward plan, step by step, with each op's own ``backward`` and
@@ -702,19 +707,14 @@ class TensorCalls:
         optimizer.zero_grad()
         vals, ops = found
         seed = autograd.seed(loss, None, as_tensor=False)
-        summed = program.summed
-        inputs = program.fixed_inputs
         try:
-            try:
-                grads = program._run_backward(vals, ops, seed)
-            except Exception:  # the step-by-step backward, whose error names the op
-                grads, summed = program.backward_loop(vals, ops, seed), [False] * len(program.targets)
+            grads, owned_by_us = program.gradients(vals, ops, seed)
         except (ArithmeticError, ValueError) as err:
             if isinstance(err, DomainError):
                 raise
             raise autodiff.backward_error(self._result(program, found, leaves), err) from err  # its message
         store = autograd.store_leaf
-        for t, g, owned in zip(inputs, grads, summed):
+        for t, g, owned in zip(program.fixed_inputs, grads, owned_by_us):
             if g is not None:
                 store(t, g, owned)
         optimizer.step()
